@@ -98,7 +98,7 @@ uint64_t logger_step_fallbacks(void);
 
 /* ---- per-architecture decoder/executor ----------------------------------- */
 
-/* Most device accesses one instruction makes (movdir64b, movs within: 2). */
+/* Most device accesses one instruction makes (movs or movdir64b within: 2). */
 #define INSN_MAX_ACCESSES 2
 
 /* One memory access of a decoded instruction, before it is recorded. */
@@ -110,27 +110,30 @@ struct insn_access {
 	uint8_t kind;   /* enum mmio_kind */
 };
 
-/* A decoded faulting instruction: what it accesses and how to perform it. */
+/* A decoded faulting instruction: what it accesses now and how to perform it. */
 struct insn {
-	uint64_t pc;                                /* instruction address */
-	uint8_t len;                                /* bytes */
-	uint8_t bytes[15];                          /* its bytes */
-	uint8_t cls;                                /* enum mmio_class */
-	uint8_t flags;                              /* MMIO_REC_* */
-	uint8_t naccess;                            /* entries used in access */
-	bool can_emulate;                           /* the executor can perform it */
+	uint64_t pc;                                  /* instruction address */
+	uint8_t len;                                  /* bytes */
+	uint8_t bytes[15];                            /* its bytes */
+	uint8_t cls;                                  /* enum mmio_class */
+	uint8_t flags;                                /* MMIO_REC_* */
+	uint8_t naccess;                              /* entries used in access */
+	bool can_emulate;                             /* the executor can perform it */
 	struct insn_access access[INSN_MAX_ACCESSES]; /* in the order the CPU performs them */
-	uint32_t op;                                /* decoder-private: operation */
-	uint32_t aux[4];                            /* decoder-private operands */
+	const void *tmpl;                             /* architecture-private decoding */
 };
 
 /*
- * Memory as the executor sees it: device bytes go through the model, others
- * are plain memory. Provided by the logger to the architecture code.
+ * Memory as the executor sees it, provided by the logger: device bytes go
+ * through the device model, others are plain memory; `note` records one
+ * access with the bytes it moved. All three run inside the fault handler.
  */
 struct insn_mem {
 	void (*read)(uint64_t addr, void *buf, unsigned n);
 	void (*write)(uint64_t addr, const void *buf, unsigned n, uint64_t lanes);
+	void (*note)(const struct insn *in, const struct insn_access *a, const void *value);
+	/* true if any byte of [addr, addr+n) lies in an armed view */
+	bool (*in_bar)(uint64_t addr, unsigned n);
 };
 
 struct arch_ops {
@@ -138,17 +141,17 @@ struct arch_ops {
 	bool can_step;     /* hardware single step is available to user space */
 	/* Outside handlers: decoder tables, register-state layout. */
 	int (*init)(void);
-	/* In the fault handler: decode the instruction at the context's pc. Returns 0,
-	 * or -1 if it cannot even be decoded (then *in holds pc and bytes). */
-	int (*decode)(const ucontext_t *uc, struct insn *in);
-	/* In the fault handler: perform `in` through mem, update registers, advance
-	 * pc. For string instructions it performs as many elements as touch a BAR
-	 * and leaves the rest to the CPU; *elements is how many it did. */
-	int (*emulate)(ucontext_t *uc, const struct insn *in, const struct insn_mem *mem,
-	               void (*note)(const struct insn *in, unsigned element, const void *vals));
+	/* In the fault handler: decode the instruction at the context's pc and work out
+	 * its accesses from the registers. An instruction that cannot be decoded becomes
+	 * class UNKNOWN with one access at fault_addr (a store if is_write). */
+	void (*decode)(const ucontext_t *uc, uint64_t fault_addr, struct insn *in);
+	/* In the fault handler: perform `in` (can_emulate set) through mem, noting every
+	 * access in order, update registers and pc. A string instruction runs for as
+	 * many elements as touch a BAR and leaves the rest to the CPU. */
+	void (*emulate)(ucontext_t *uc, const struct insn *in, const struct insn_mem *mem);
 	/* Set or clear the trace flag in the context; returns its previous state. */
 	bool (*set_step)(ucontext_t *uc, bool on);
-	/* Fault address and whether the fault was a write, from the signal. */
+	/* The fault was a write (from the context's error code). */
 	bool (*fault_is_write)(const ucontext_t *uc);
 };
 
