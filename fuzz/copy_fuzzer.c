@@ -1,0 +1,393 @@
+/*
+ * copy_fuzzer.c - the engine-neutral copy fuzz target: input bytes ->
+ * request -> helper under the trapping rig -> checker -> verdict.
+ *
+ * Coverage of uninstrumented helpers (libc, assembly) comes from the access
+ * shapes: every record and finding becomes a feature handed to the driver, so
+ * an engine steers toward new instruction paths even where it sees no edges.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copy_fuzzer.h"
+
+#define MAX_SELECTED 128
+
+static struct {
+	struct rig rig;
+	struct fuzz_opts opt;
+	const struct mmio_helper *helpers[MAX_SELECTED]; /* selected, in flag order */
+	unsigned nhelpers;
+	struct profile profiles[8];                      /* selected, rules applied */
+	unsigned nprofiles;
+	bool ready;
+} fz;
+
+const char fuzz_flags_help[] =
+"  -helper=NAME[,NAME..]  helpers to drive (default: every built-in); -helper=help lists them\n"
+"  -helper_lib=PATH[,..]  load helpers from a shared object first (see examples/README.md)\n"
+"  -profile=NAME[,NAME..] profiles to judge under (default: arm64-device); -profile=help lists them\n"
+"  -rules=SPEC            switch rules in every selected profile: +R8 on, -R5 off, R3=warn\n"
+"  -strategy=NAME         emulate (default: decode and perform on the alias, one signal per\n"
+"                         access) or step (single-step the real instruction)\n"
+"  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
+"  -json=1                JSON lines instead of the text log\n";
+
+struct fuzz_opts *
+fuzz_options(void)
+{
+	return &fz.opt;
+}
+
+/* ---- flags ------------------------------------------------------------------ */
+
+static const char *
+flag_value(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (arg[0] == '-' && arg[1] == '-')
+		arg++; /* --flag=value is accepted as -flag=value */
+	if (arg[0] != '-' || strncmp(arg + 1, name, n) != 0 || arg[1 + n] != '=')
+		return NULL;
+	return arg + 2 + n;
+}
+
+static void
+list_profiles(FILE *f)
+{
+	const struct profile *p;
+
+	for (p = profiles; p->name; p++)
+		fprintf(f, "  %-14s %s\n", p->name, p->desc);
+}
+
+static void
+valid_helpers(FILE *f)
+{
+	fprintf(f, "valid helpers:\n");
+	helper_list(f);
+}
+
+static int
+select_helpers(const char *spec)
+{
+	char buf[4096], *tok, *save = NULL;
+	const struct mmio_helper *h;
+
+	if (strcmp(spec, "help") == 0) {
+		helper_list(stdout);
+		exit(EXIT_CLEAN);
+	}
+	snprintf(buf, sizeof buf, "%s", spec);
+	fz.nhelpers = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		h = helper_lookup(tok);
+		if (!h) {
+			fprintf(stderr, "error: unknown helper '%s'\n", tok);
+			valid_helpers(stderr);
+			return EXIT_USAGE;
+		}
+		if (fz.nhelpers == MAX_SELECTED) {
+			fprintf(stderr, "error: more than %d helpers selected\n", MAX_SELECTED);
+			return EXIT_USAGE;
+		}
+		fz.helpers[fz.nhelpers++] = h;
+	}
+	if (!fz.nhelpers) {
+		fprintf(stderr, "error: -helper= names no helper\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+select_profiles(const char *spec)
+{
+	char buf[1024], *tok, *save = NULL;
+	const struct profile *p;
+
+	if (strcmp(spec, "help") == 0) {
+		list_profiles(stdout);
+		exit(EXIT_CLEAN);
+	}
+	snprintf(buf, sizeof buf, "%s", spec);
+	fz.nprofiles = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		p = profile_lookup(tok);
+		if (!p) {
+			fprintf(stderr, "error: unknown profile '%s'; valid profiles:\n", tok);
+			list_profiles(stderr);
+			return EXIT_USAGE;
+		}
+		if (fz.nprofiles == sizeof fz.profiles / sizeof fz.profiles[0]) {
+			fprintf(stderr, "error: too many profiles selected\n");
+			return EXIT_USAGE;
+		}
+		fz.profiles[fz.nprofiles++] = *p;
+	}
+	if (!fz.nprofiles) {
+		fprintf(stderr, "error: -profile= names no profile\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+parse_size(const char *v, size_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 0);
+	if (errno || end == v || *end || v[0] == '-') {
+		fprintf(stderr, "error: '%s' is not a byte count\n", v);
+		return EXIT_USAGE;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
+int
+fuzz_init(int argc, char **argv, const char **unknown)
+{
+	const char *helper_spec = NULL, *profile_spec = "arm64-device", *rules = NULL, *v;
+	char libs[4096], *tok, *save = NULL;
+	const struct mmio_helper *const *all;
+	size_t nall, i;
+	int a, err;
+
+	fz.opt.strategy = LOG_EMULATE;
+	fz.opt.format = OUT_TEXT;
+	fz.opt.bar_size = BAR_DEFAULT_SIZE;
+	if (unknown)
+		*unknown = NULL;
+	for (a = 1; a < argc; a++) {
+		if ((v = flag_value(argv[a], "helper_lib"))) {
+			snprintf(libs, sizeof libs, "%s", v);
+			for (tok = strtok_r(libs, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				if (helper_load_plugin(tok) != 0) {
+					fprintf(stderr, "error: %s\n", rig_error());
+					return EXIT_USAGE;
+				}
+		} else if ((v = flag_value(argv[a], "helper"))) {
+			helper_spec = v;
+		} else if ((v = flag_value(argv[a], "profile"))) {
+			profile_spec = v;
+		} else if ((v = flag_value(argv[a], "rules"))) {
+			rules = v;
+		} else if ((v = flag_value(argv[a], "strategy"))) {
+			if (logger_strategy_parse(v, &fz.opt.strategy) != 0) {
+				fprintf(stderr, "error: %s\n", rig_error());
+				return EXIT_USAGE;
+			}
+		} else if ((v = flag_value(argv[a], "bar_size"))) {
+			if ((err = parse_size(v, &fz.opt.bar_size)) != 0)
+				return err;
+		} else if ((v = flag_value(argv[a], "json"))) {
+			fz.opt.format = strcmp(v, "0") ? OUT_JSON : OUT_TEXT;
+		} else if (unknown && !*unknown && argv[a][0] == '-') {
+			*unknown = argv[a];
+		}
+	}
+	if (helper_spec) {
+		if ((err = select_helpers(helper_spec)) != 0)
+			return err;
+	} else {
+		all = helper_all(&nall);
+		for (i = 0; i < nall && fz.nhelpers < MAX_SELECTED; i++)
+			fz.helpers[fz.nhelpers++] = all[i];
+	}
+	if ((err = select_profiles(profile_spec)) != 0)
+		return err;
+	for (i = 0; rules && i < fz.nprofiles; i++)
+		if (profile_apply_rules(&fz.profiles[i], rules) != 0) {
+			fprintf(stderr, "error: %s\n", rig_error());
+			return EXIT_USAGE;
+		}
+	if (rig_open(&fz.rig, "mock", NULL, fz.opt.bar_size, fz.opt.strategy) != 0) {
+		fprintf(stderr, "error: %s\n", rig_error());
+		return rig_error()[0] && strstr(rig_error(), "BAR size") ? EXIT_USAGE : EXIT_RIG;
+	}
+	fz.ready = true;
+	return 0;
+}
+
+const struct mmio_helper *
+fuzz_helper(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < fz.nhelpers; i++)
+		if (strcmp(fz.helpers[i]->name, name) == 0)
+			return fz.helpers[i];
+	return NULL;
+}
+
+/* ---- the control block -------------------------------------------------------- */
+
+static unsigned
+u16_at(const uint8_t *b, unsigned i)
+{
+	return b[i] | (unsigned)b[i + 1] << 8;
+}
+
+/* The longest length the helper can be asked for, within the tools' bound. */
+static uint32_t
+len_limit(const struct mmio_helper *h)
+{
+	if (h->max_len && h->max_len < MMIO_REQ_MAX_LEN)
+		return (uint32_t)h->max_len;
+	return MMIO_REQ_MAX_LEN;
+}
+
+void
+fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsigned *profile)
+{
+	uint8_t b[FUZZ_BLOCK] = { 0 };
+	const struct mmio_helper *h;
+	unsigned dirs[MMIO_NDIR], ndir = 0, d, lens[32], nlens = 0, unit, align, room;
+	uint32_t max;
+
+	memcpy(b, data, size < FUZZ_BLOCK ? size : FUZZ_BLOCK);
+	memset(q, 0, sizeof *q);
+	h = fz.helpers[b[0] % fz.nhelpers];
+	q->helper = h;
+	*profile = b[1] % fz.nprofiles;
+	for (d = 0; d < MMIO_NDIR; d++)
+		if (h->copy[d])
+			dirs[ndir++] = d;
+	q->dir = ndir ? (enum mmio_dir)dirs[b[2] % ndir] : MMIO_TO_DEVICE;
+	q->host_misalign = b[3] % MMIO_HOST_ALIGN;
+
+	max = len_limit(h);
+	unit = h->len_unit > 1 ? h->len_unit : 1;
+	if (h->lens) {
+		for (d = 0; d < 32; d++)
+			if ((h->lens >> d & 1) && d <= max && d % unit == 0)
+				lens[nlens++] = d;
+	}
+	if (nlens)
+		q->len = lens[u16_at(b, 4) % nlens];
+	else
+		q->len = (u16_at(b, 4) % (max / unit + 1)) * unit;
+	if (q->len > fz.rig.bar.size)
+		q->len = (uint32_t)(fz.rig.bar.size / unit * unit);
+
+	align = h->dev_align > 1 ? h->dev_align : 1;
+	room = (unsigned)(fz.rig.bar.size - q->len);
+	q->dev_off = (u16_at(b, 6) % (room + 1)) / align * align;
+	if (q->dir == MMIO_WITHIN)
+		q->src_off = (u16_at(b, 8) % (room + 1)) / align * align;
+	q->pattern = b[10];
+	/* b[11]: fault plan, reserved (v1 ignores it); b[12..15]: reserved */
+}
+
+/* ---- judging -------------------------------------------------------------------- */
+
+static uint32_t
+mix(uint32_t h, uint32_t v)
+{
+	h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
+	return h;
+}
+
+/* Where an access starts relative to its range: before, first byte, inside, last piece, after. */
+static uint32_t
+position(const struct mmio_request *q, const struct mmio_record *r)
+{
+	int64_t lo = r->kind == MMIO_LOAD && q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
+	int64_t hi = lo + q->len;
+
+	if (r->offset < lo)
+		return 0;
+	if (r->offset == lo)
+		return 1;
+	if (r->offset >= hi)
+		return 4;
+	return r->offset + r->width >= hi ? 3 : 2;
+}
+
+static void
+features(const struct check_input *in, const struct mmio_finding *f, size_t nf)
+{
+	const struct mmio_record *r = in->recs, *prev = NULL;
+	uint32_t shape, last = 0;
+	size_t i;
+
+	fuzz_feature(mix(0x51, in->nrecs < 16 ? (uint32_t)in->nrecs : 16 + (uint32_t)(in->nrecs >> 4)));
+	for (i = 0; i < in->nrecs; i++, prev = r++) {
+		shape = mix(mix(mix(r->kind, r->cls), r->width), mix(r->elem, r->flags));
+		shape = mix(shape, (uint32_t)(r->offset & 7) | position(in->req, r) << 3);
+		fuzz_feature(shape);
+		/* consecutive pairs: order and overlap of the helper's moves */
+		if (prev)
+			fuzz_feature(mix(mix(last, shape), r->offset == prev->offset ? 1 :
+			                 r->offset < prev->offset ? 2 : 3));
+		last = shape;
+	}
+	for (i = 0; i < nf; i++)
+		fuzz_feature(mix(0xf00d, f[i].rule | (uint32_t)f[i].severity << 8));
+}
+
+static void
+print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *p)
+{
+	fprintf(out, "# replay: build/copy_replay -helper=%s -profile=%s -strategy=%s -dir=%s "
+	        "-offset=0x%x", q->helper->name, p->name, logger_strategy_names[fz.opt.strategy],
+	        dir_name(q->dir), q->dev_off);
+	if (q->dir == MMIO_WITHIN)
+		fprintf(out, " -src-offset=0x%x", q->src_off);
+	fprintf(out, " -len=%u -src-align=%u -pattern=%u\n", q->len, q->host_misalign, q->pattern);
+}
+
+enum fuzz_verdict
+fuzz_request(const struct mmio_request *q, unsigned pi)
+{
+	struct check_input in;
+	struct mmio_finding f[CHECK_MAX_FINDINGS];
+	const struct profile *p = &fz.profiles[pi % fz.nprofiles];
+	FILE *out = stderr;
+	size_t nf, nerr;
+	int err;
+
+	err = rig_run(&fz.rig, q, &in);
+	if (err == -ENOTSUP) {
+		if (fz.opt.verbose) {
+			out_request(out, fz.opt.format, q, p->name, logger_strategy_names[fz.opt.strategy]);
+			fprintf(out, "# not judged: %s\n", rig_error());
+		}
+		return FUZZ_SKIPPED;
+	}
+	if (err) {
+		/* every decoded request is in range by construction: this is the rig's fault */
+		fprintf(stderr, "mmiorig: cannot run the request: %s\n", rig_error());
+		abort();
+	}
+	nf = check_request(&in, p, f);
+	nerr = check_errors(f, nf);
+	features(&in, f, nf);
+	if (nerr || in.lost || fz.opt.verbose || (nf && !fz.opt.quiet)) {
+		out_request(out, fz.opt.format, q, p->name, logger_strategy_names[fz.opt.strategy]);
+		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);
+		out_findings(out, fz.opt.format, f, nf);
+		if (in.lost && fz.opt.format == OUT_TEXT)
+			fprintf(out, "# verdict incomplete: %llu records lost\n",
+			        (unsigned long long)in.lost);
+		if (fz.opt.format == OUT_TEXT)
+			print_replay_cmd(out, q, p);
+	}
+	return nerr || in.lost ? FUZZ_FINDING : FUZZ_CLEAN;
+}
+
+enum fuzz_verdict
+fuzz_one(const uint8_t *data, size_t size)
+{
+	struct mmio_request q;
+	unsigned pi;
+
+	fuzz_decode(data, size, &q, &pi);
+	return fuzz_request(&q, pi);
+}

@@ -1,0 +1,74 @@
+/*
+ * copy_fuzzer.h - the engine-neutral copy fuzz target.
+ *
+ * The target knows nothing of libFuzzer: a driver parses the command line
+ * through fuzz_init, feeds inputs to fuzz_one and decides what a finding
+ * means (libFuzzer's driver aborts so the engine keeps the input; the replay
+ * driver sets its exit code). The input format is docs/input-format.md.
+ */
+#ifndef COPY_FUZZER_H
+#define COPY_FUZZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Bytes of the control block; shorter inputs read as if zero-padded. */
+#define FUZZ_BLOCK 16
+
+enum fuzz_verdict {
+	FUZZ_CLEAN,     /* judged, no error finding (warnings may have been printed) */
+	FUZZ_SKIPPED,   /* the helper does not take this request: not judged */
+	FUZZ_FINDING,   /* judged, at least one error finding (or records were lost) */
+};
+
+/* Exit codes of the tools (docs/tools.md). */
+#define EXIT_CLEAN    0
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE    2
+#define EXIT_RIG      3 /* the rig itself could not run: BAR, signals, decoder */
+
+struct fuzz_opts {
+	bool verbose;              /* print every request, not only those with findings */
+	bool quiet;                /* print nothing for clean requests, even in replay */
+	enum out_format format;    /* text or JSON lines */
+	enum log_strategy strategy;/* how accesses are trapped */
+	size_t bar_size;           /* bytes */
+};
+
+/* The flags both drivers share, for --help texts. */
+extern const char fuzz_flags_help[];
+
+/*
+ * Parse the rig's flags (-helper=, -profile=, -strategy=, -rules=,
+ * -helper_lib=, -bar_size=, -json=) from argv and open the rig. Flags it does
+ * not know are left for the driver: `*unknown` (if not NULL) gets the first
+ * one that starts with '-'. Returns 0, or EXIT_USAGE / EXIT_RIG after printing
+ * the reason to stderr.
+ */
+int fuzz_init(int argc, char **argv, const char **unknown);
+
+/* The options in force after fuzz_init (the driver may adjust output ones). */
+struct fuzz_opts *fuzz_options(void);
+
+/*
+ * Decode a byte string into a request (never fails: every field is reduced
+ * modulo its range) and the index of the profile among those selected.
+ */
+void fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsigned *profile);
+
+/* Run and judge one input; prints per the options. */
+enum fuzz_verdict fuzz_one(const uint8_t *data, size_t size);
+
+/* Run and judge one request built elsewhere (replay flags, sweep). */
+enum fuzz_verdict fuzz_request(const struct mmio_request *q, unsigned profile);
+
+/* Find a selected helper by name; NULL if not selected. */
+const struct mmio_helper *fuzz_helper(const char *name);
+
+/* Provided by the driver: one coverage feature of the access shapes. */
+void fuzz_feature(uint32_t feature);
+
+#endif /* COPY_FUZZER_H */

@@ -1,0 +1,258 @@
+/*
+ * replay_driver.c - copy_replay: runs fuzzer inputs (files or directories) or
+ * one request given as flags through the same target as the fuzzer, and
+ * prints every access and finding. Built with any C compiler, no libFuzzer.
+ *
+ * Exit: 0 no error finding, 1 findings, 2 usage or input error, 3 the rig
+ * could not run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "copy_fuzzer.h"
+
+/* Largest input file replayed; only the first FUZZ_BLOCK bytes matter. */
+#define INPUT_MAX_BYTES (1u << 20)
+
+static const char usage[] =
+"Usage: copy_replay [flags] [INPUT|DIR ...]\n"
+"       copy_replay -helper=NAME [-profile=NAME] -len=N [-dir=D] [-offset=N] [flags]\n"
+"Replays copy_fuzzer inputs (files, or every file of a directory) or one request\n"
+"given as flags, printing each access the helper made and the rules it broke.\n"
+"\n"
+"Request flags (any one of them makes a request from flags; numbers take 0x):\n"
+"  -dir=D                 to-device (default), from-device or within\n"
+"  -offset=N              BAR offset of the device range (within: destination), default 0\n"
+"  -src-offset=N          within: BAR offset of the source range, default 0\n"
+"  -len=N                 bytes, at most 4096 (required for a request from flags)\n"
+"  -src-align=N           host buffer misalignment, 0..63, default 0\n"
+"  -pattern=N             data pattern seed, 0..255, default 0\n"
+"Rig flags:\n%s"
+"Output:\n"
+"  -quiet=1               print only requests with findings\n"
+"\n"
+"Exit status: 0 no error finding, 1 findings, 2 usage or input error, 3 rig failure.\n"
+"Input format: docs/input-format.md; log format: docs/log-format.md.\n";
+
+static const char *const replay_flags[] = {
+	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet",
+	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "json", NULL,
+};
+
+void
+fuzz_feature(uint32_t feature)
+{
+	(void)feature;
+}
+
+static const char *
+flag(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (arg[0] == '-' && arg[1] == '-')
+		arg++;
+	if (arg[0] != '-' || strncmp(arg + 1, name, n) || arg[1 + n] != '=')
+		return NULL;
+	return arg + 2 + n;
+}
+
+static int
+number(const char *name, const char *v, unsigned long max, uint32_t *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (errno || end == v || *end || v[0] == '-' || n > max) {
+		fprintf(stderr, "copy_replay: -%s=%s: not a number from 0 to %lu\n", name, v, max);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+static enum fuzz_verdict worst;
+static int input_errors;
+
+static void
+verdict(enum fuzz_verdict v)
+{
+	if (v == FUZZ_FINDING)
+		worst = FUZZ_FINDING;
+}
+
+static void
+replay_file(const char *path)
+{
+	static uint8_t buf[INPUT_MAX_BYTES + 1];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "copy_replay: cannot open %s: %s\n", path, strerror(errno));
+		input_errors++;
+		return;
+	}
+	n = fread(buf, 1, sizeof buf, f);
+	if (ferror(f)) {
+		fprintf(stderr, "copy_replay: cannot read %s: %s\n", path, strerror(errno));
+		input_errors++;
+	} else if (n > INPUT_MAX_BYTES) {
+		fprintf(stderr, "copy_replay: %s: larger than %u bytes, not a copy_fuzzer input\n",
+		        path, INPUT_MAX_BYTES);
+		input_errors++;
+	} else {
+		if (fuzz_options()->format == OUT_TEXT)
+			fprintf(stderr, "# input %s (%zu bytes)\n", path, n);
+		verdict(fuzz_one(buf, n));
+	}
+	fclose(f);
+}
+
+static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void
+replay_path(const char *path)
+{
+	struct dirent **ents;
+	struct stat st;
+	char sub[4096];
+	int n, i;
+
+	if (stat(path, &st) != 0) {
+		fprintf(stderr, "copy_replay: %s: %s\n", path, strerror(errno));
+		input_errors++;
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		replay_file(path);
+		return;
+	}
+	n = scandir(path, &ents, NULL, by_name);
+	if (n < 0) {
+		fprintf(stderr, "copy_replay: cannot list %s: %s\n", path, strerror(errno));
+		input_errors++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(sub, sizeof sub, "%s/%s", path, ents[i]->d_name);
+		if (ents[i]->d_name[0] != '.' && stat(sub, &st) == 0 && S_ISREG(st.st_mode))
+			replay_file(sub);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mmio_request q = { .dir = MMIO_TO_DEVICE };
+	const char *v, *helper = NULL;
+	bool from_flags = false, have_len = false;
+	uint32_t x;
+	int a, err, npaths = 0;
+	unsigned k;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help") ||
+		    !strcmp(argv[a], "-help=1")) {
+			printf(usage, fuzz_flags_help);
+			return EXIT_CLEAN;
+		}
+		if (argv[a][0] != '-') {
+			npaths++;
+			continue;
+		}
+		for (k = 0; replay_flags[k] && !flag(argv[a], replay_flags[k]); k++)
+			;
+		if (!replay_flags[k]) {
+			fprintf(stderr, "copy_replay: unknown flag '%s' (valid: ", argv[a]);
+			for (k = 0; replay_flags[k]; k++)
+				fprintf(stderr, "%s-%s=", k ? ", " : "", replay_flags[k]);
+			fprintf(stderr, "); see --help\n");
+			return EXIT_USAGE;
+		}
+	}
+	err = fuzz_init(argc, argv, NULL);
+	if (err)
+		return err;
+	fuzz_options()->verbose = true;
+
+	for (a = 1; a < argc; a++) {
+		if ((v = flag(argv[a], "quiet"))) {
+			fuzz_options()->verbose = !strcmp(v, "0");
+			fuzz_options()->quiet = !fuzz_options()->verbose;
+		} else if ((v = flag(argv[a], "helper"))) {
+			helper = v;
+		} else if ((v = flag(argv[a], "dir"))) {
+			from_flags = true;
+			if (dir_parse(v, &q.dir) != 0) {
+				fprintf(stderr, "copy_replay: %s\n", rig_error());
+				return EXIT_USAGE;
+			}
+		} else if ((v = flag(argv[a], "offset"))) {
+			from_flags = true;
+			if (number("offset", v, UINT32_MAX, &q.dev_off))
+				return EXIT_USAGE;
+		} else if ((v = flag(argv[a], "src-offset"))) {
+			from_flags = true;
+			if (number("src-offset", v, UINT32_MAX, &q.src_off))
+				return EXIT_USAGE;
+		} else if ((v = flag(argv[a], "len"))) {
+			from_flags = have_len = true;
+			if (number("len", v, MMIO_REQ_MAX_LEN, &q.len))
+				return EXIT_USAGE;
+		} else if ((v = flag(argv[a], "src-align"))) {
+			from_flags = true;
+			if (number("src-align", v, MMIO_HOST_ALIGN - 1, &q.host_misalign))
+				return EXIT_USAGE;
+		} else if ((v = flag(argv[a], "pattern"))) {
+			from_flags = true;
+			if (number("pattern", v, 255, &x))
+				return EXIT_USAGE;
+			q.pattern = (uint8_t)x;
+		}
+	}
+
+	if (from_flags) {
+		if (!have_len || !helper || strchr(helper, ',')) {
+			fprintf(stderr, "copy_replay: a request from flags needs -len= and exactly one "
+			        "-helper=NAME\n");
+			return EXIT_USAGE;
+		}
+		if (npaths) {
+			fprintf(stderr, "copy_replay: give either a request as flags or input files, "
+			        "not both\n");
+			return EXIT_USAGE;
+		}
+		q.helper = fuzz_helper(helper);
+		if (q.dir != MMIO_WITHIN)
+			q.src_off = 0;
+		if (!q.helper->copy[q.dir]) {
+			fprintf(stderr, "copy_replay: helper %s does not copy %s\n", helper,
+			        dir_name(q.dir));
+			return EXIT_USAGE;
+		}
+		verdict(fuzz_request(&q, 0));
+	} else if (npaths == 0) {
+		fprintf(stderr, "copy_replay: nothing to replay: give input files or directories, "
+		        "or a request as flags (see --help)\n");
+		return EXIT_USAGE;
+	}
+	for (a = 1; a < argc; a++)
+		if (argv[a][0] != '-')
+			replay_path(argv[a]);
+	if (input_errors)
+		return EXIT_USAGE;
+	return worst == FUZZ_FINDING ? EXIT_FINDINGS : EXIT_CLEAN;
+}
