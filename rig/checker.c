@@ -5,7 +5,7 @@
  * A pure function: no I/O, no allocation, nothing kept between calls, so
  * the fuzzer can call it on its hot path and the tests can feed it
  * hand-written records. Cost is O(len + records * MMIO_MAX_WIDTH) time and
- * about 28 KiB of stack.
+ * about 26 KiB of stack.
  *
  * Readings that section 2 leaves open, settled here:
  *  - An access is a whole record, or one element of a record that is
@@ -44,6 +44,8 @@
 /* BAR offsets in messages are signed hex: printf(OFF_FMT, OFF(v)). */
 #define OFF_FMT "%s0x%" PRIx64
 #define OFF(v) ((v) < 0 ? "-" : ""), ((v) < 0 ? -(uint64_t)(v) : (uint64_t)(v))
+/* Host offsets are relative to a buffer, so they always carry a sign. */
+#define HOFF(v) ((v) < 0 ? "-" : "+"), ((v) < 0 ? -(uint64_t)(v) : (uint64_t)(v))
 
 /* One access as the rules see it: a whole record or one enabled element. */
 struct acc {
@@ -72,13 +74,14 @@ struct side {
 	                                    access (z = 2, 4, 8) */
 };
 
+/* One call's state; lives on check_request's stack. */
 struct ctx {
-	const struct check_input *in;
-	const struct mmio_request *req;
-	const struct profile *p;
-	struct mmio_finding *out;
-	size_t n;                 /* findings written to out */
-	struct side side[2];      /* indexed by enum mmio_kind */
+	const struct check_input *in;   /* what is judged */
+	const struct mmio_request *req; /* in->req */
+	const struct profile *p;        /* severities and variants */
+	struct mmio_finding *out;       /* CHECK_MAX_FINDINGS slots */
+	size_t n;                       /* findings written to out */
+	struct side side[2];            /* indexed by enum mmio_kind */
 };
 
 /* Walks every access of a request in issue order, elements expanded. */
@@ -91,9 +94,9 @@ struct acc_iter {
 
 /* Offending accesses of one rule: how many, the first, two record ids. */
 struct hits {
-	uint32_t count;
-	struct acc first;
-	uint32_t rec[2];
+	uint32_t count;   /* offending accesses */
+	struct acc first; /* the first of them, valid if count > 0 */
+	uint32_t rec[2];  /* first two distinct records, NO_REC if fewer */
 };
 
 static const char *const kind_noun[2] = { "load", "store" };
@@ -400,12 +403,16 @@ check_r1(struct ctx *c, bool warn)
 	unsigned i, kind = 0;
 	struct acc a[2];
 	char list[120];
+	bool aligned;
 
 	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return;
 	for (i = 0; i < 2; i++) {
 		s = &c->side[side_order[i]];
-		if (!s->on || ((s->start % len) != 0) != warn || one_exact(s, len))
+		if (!s->on)
+			continue;
+		aligned = s->start % len == 0;
+		if (aligned == warn || one_exact(s, len))
 			continue;
 		if (count++ == 0) {
 			bad = s;
@@ -499,7 +506,10 @@ check_once(struct ctx *c, unsigned rule, unsigned kind)
 	else
 		snprintf(times, sizeof times, "%u%s times", h, h == UINT8_MAX ? "+" : "");
 	if (n < 2) {
-		/* Cannot happen with hits from the same records; kept for safety. */
+		/*
+		 * Two hits need two accesses, so n >= 2 today; this keeps a[1]
+		 * from being read unset should the tallies ever count otherwise.
+		 */
 		emit(c, rule, c->p->sev[rule], b, count, rec,
 		     "byte " OFF_FMT " of the %s is %s %s", OFF(b), s->name,
 		     kind_past[kind], times);
@@ -624,9 +634,9 @@ check_r6(struct ctx *c)
 	rec_str(what, sizeof what, first);
 	if (x86) {
 		emit(c, 6, c->p->sev[6], at, count, rec,
-		     "%s uses a %s in a %u-byte request (x86 UC takes vectors only from 16 bytes)",
-		     what, first_o & R6_MASKED ? "masked vector access" : "vector register",
-		     c->req->len);
+		     "%s is a vector access in a request of only %u bytes "
+		     "(x86-uc allows vector accesses from 16 bytes)",
+		     what, c->req->len);
 		return;
 	}
 	why[0] = '\0';
@@ -716,7 +726,10 @@ check_r8(struct ctx *c)
 	     "%s comes after %s, at a lower address", x, y);
 }
 
-/* Where one moved byte may not be: the rule it breaks, or 0. */
+/*
+ * Where one moved byte lies: fine, outside the BAR or outside its own range
+ * (R9), or where only the other kind may go (R10).
+ */
 enum { BYTE_OK, BYTE_OUT_BAR, BYTE_OUT_RANGE, BYTE_WRONG_KIND };
 
 static int
@@ -829,8 +842,9 @@ check_r10(struct ctx *c)
 	rec_str(what, sizeof what, r);
 	if (!own->on) {
 		emit(c, 10, c->p->sev[10], first_b, count, rec,
-		     "%s copy %s the device (%u %s%s), the first a %s",
-		     c->req->dir == MMIO_TO_DEVICE ? "to-device" : "from-device", kind == MMIO_LOAD ? "loads from" : "stores to",
+		     "%s copy %s the device (%u %s%s), first the %s",
+		     c->req->dir == MMIO_TO_DEVICE ? "to-device" : "from-device",
+		     kind == MMIO_LOAD ? "loads from" : "stores to",
 		     count, kind_noun[kind], count > 1 ? "s" : "", what);
 		return;
 	}
@@ -854,27 +868,31 @@ check_r11(struct ctx *c)
 	case DATA_DEST:
 		if (c->req->dir == MMIO_FROM_DEVICE)
 			emit(c, 11, sev, d->at, 1, NULL,
-			     "host destination byte +" OFF_FMT " holds 0x%02x after the copy, want 0x%02x",
-			     OFF(d->at), d->got, d->want);
+			     "host destination byte " OFF_FMT " holds 0x%02x after the copy, "
+			     "want 0x%02x",
+			     HOFF(d->at), d->got, d->want);
 		else
 			emit(c, 11, sev, d->at, 1, NULL,
-			     "destination byte " OFF_FMT " holds 0x%02x after the copy, want 0x%02x",
+			     "destination byte " OFF_FMT " holds 0x%02x after the copy, "
+			     "want 0x%02x",
 			     OFF(d->at), d->got, d->want);
 		return;
 	case DATA_DEVICE_OUTSIDE:
 		emit(c, 11, sev, d->at, 1, NULL,
-		     "BAR byte " OFF_FMT " outside the destination changed: holds 0x%02x, want 0x%02x",
+		     "BAR byte " OFF_FMT " outside the destination changed: holds 0x%02x, "
+		     "want 0x%02x",
 		     OFF(d->at), d->got, d->want);
 		return;
 	case DATA_HOST_SOURCE:
 		emit(c, 11, sev, d->at, 1, NULL,
-		     "host source byte +" OFF_FMT " changed: holds 0x%02x, want 0x%02x",
-		     OFF(d->at), d->got, d->want);
+		     "host source byte " OFF_FMT " changed: holds 0x%02x, want 0x%02x",
+		     HOFF(d->at), d->got, d->want);
 		return;
 	case DATA_HOST_OUTSIDE:
 		emit(c, 11, sev, d->at, 1, NULL,
-		     "host byte +" OFF_FMT " around the destination changed: holds 0x%02x, want 0x%02x",
-		     OFF(d->at), d->got, d->want);
+		     "host byte " OFF_FMT " around the destination changed: holds 0x%02x, "
+		     "want 0x%02x",
+		     HOFF(d->at), d->got, d->want);
 		return;
 	}
 	emit(c, 11, sev, d->at, 1, NULL, "data check failed at " OFF_FMT " (region %d)",

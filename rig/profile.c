@@ -20,14 +20,14 @@
 const struct profile profiles[] = {
 	{
 		.name = "arm64-device",
-		.desc = "Arm Device-nGnRnE/nGnRE (vfio pgprot_noncached): every access must be exact",
+		.desc = "Arm Device memory (vfio pgprot_noncached): exact, aligned, scalar",
 		/*       -  R1 R2 R3 R4 R5 R6 R7 R8 R9 R10 R11 */
 		.sev = { O, E, E, E, E, E, E, E, O, E, E, E },
 		.variant = 0,
 	},
 	{
 		.name = "x86-uc",
-		.desc = "x86 uncached (UC) BAR: unaligned scalar is legal, vectors only for >= 16 bytes",
+		.desc = "x86 uncached BAR: unaligned scalar legal, vectors from 16 bytes",
 		.sev = { O, E, E, E, E, O, E, E, O, E, E, E },
 		.variant = PROF_R1_UNALIGNED_WARN | PROF_R6_X86,
 	},

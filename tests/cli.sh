@@ -1,0 +1,121 @@
+# cli.sh - the tools as users run them: copy_replay's verdicts and exit codes,
+# bad input, seeds, the fuzzer finding memcpy's violations and passing mmio-copy.
+# Run by tests/run from the repository root.
+. tests/lib.sh
+
+R=build/copy_replay
+F=build/copy_fuzzer
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- verdicts ---------------------------------------------------------------
+expect_exit "replay memcpy 15 bytes at 0x10 fails arm64-device" 1 $R -helper=memcpy -len=15 -offset=0x10
+expect_grep "memcpy 15 bytes: R3 for two overlapping 8-byte stores" '^! R3 write-once error'
+expect_grep "memcpy 15 bytes: the stores are S8@0x10 then S8@0x17" '^S 0 0x10 8 scalar .*' 
+expect_grep "memcpy 15 bytes: second store at 0x17" '^S 1 0x17 8 scalar '
+expect_grep "memcpy 15 bytes: a replay command is printed" '^# replay: build/copy_replay -helper=memcpy .*-len=15'
+expect_exit "replay mmio-copy 15 bytes at 0x10 passes arm64-device" 0 $R -helper=mmio-copy -len=15 -offset=0x10
+expect_nogrep "mmio-copy 15 bytes: no finding" '^!'
+expect_exit "memcpy 15 bytes passes the ram profile" 0 $R -helper=memcpy -profile=ram -len=15 -offset=0x10
+expect_exit "-rules=-R3,-R5 silences memcpy's 15-byte findings" 0 $R -helper=memcpy -rules=-R3,-R5 -len=15 -offset=0x10
+expect_exit "step strategy gives the same verdict" 1 $R -helper=memcpy -strategy=step -len=15 -offset=0x10
+a=$($R -helper=memcpy -len=33 -offset=0x20 2>&1 | grep -v '^# request\|^# replay')
+b=$($R -helper=memcpy -len=33 -offset=0x20 -strategy=step 2>&1 | grep -v '^# request\|^# replay')
+if [[ "$a" == "$b" ]]; then pass "emulate and step print the same log for memcpy 33 bytes"; else fail "emulate and step print the same log for memcpy 33 bytes" "$(diff <(echo "$a") <(echo "$b") | head -5)"; fi
+expect_exit "JSON output" 1 $R -helper=memcpy -len=15 -offset=0x10 -json=1
+expect_grep "JSON record line" '^\{"seq":0,"kind":"store","offset":16,"width":8,.*"class":"scalar"'
+expect_grep "JSON finding line" '^\{"rule":"R3",'
+if command -v python3 >/dev/null; then
+	if python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]' <<<"$out"; then
+		pass "every JSON line parses"; else fail "every JSON line parses" "python3 json.loads failed"; fi
+else
+	skip "every JSON line parses" "python3 not installed"
+fi
+
+# --- bad input: clear errors, exit 2 -------------------------------------------
+expect_exit "unknown helper exits 2" 2 $R -helper=nosuch -len=4
+expect_grep "unknown helper lists the valid names" 'mmio-copy'
+expect_exit "unknown profile exits 2" 2 $R -helper=memcpy -profile=nosuch -len=4
+expect_grep "unknown profile lists the valid names" 'arm64-device'
+expect_exit "unknown strategy exits 2" 2 $R -helper=memcpy -strategy=nosuch -len=4
+expect_grep "unknown strategy lists the valid names" 'emulate, step'
+expect_exit "unknown direction exits 2" 2 $R -helper=memcpy -dir=sideways -len=4
+expect_grep "unknown direction lists the valid names" 'to-device, from-device, within'
+expect_exit "bad rule switch exits 2" 2 $R -helper=memcpy -rules=+R99 -len=4
+expect_exit "length over 4096 exits 2" 2 $R -helper=memcpy -len=5000
+expect_exit "offset past the BAR exits 2" 2 $R -helper=memcpy -len=16 -offset=0xfffc
+expect_grep "offset past the BAR says so" 'past the BAR'
+expect_exit "unknown flag exits 2" 2 $R -helper=memcpy -lenght=4
+expect_grep "unknown flag names it" "unknown flag '-lenght=4'"
+expect_exit "missing input file exits 2" 2 $R -helper=memcpy "$tmp/absent"
+expect_grep "missing input file is named" "$tmp/absent"
+expect_exit "helper without that direction exits 2" 2 $R -helper=iowrite32-copy -dir=from-device -len=4
+expect_exit "request the helper does not take exits 2" 2 $R -helper=builtin-fixed -len=3
+expect_grep "unsupported request says why" 'builtin-fixed does not take this request'
+expect_exit "bad BAR size exits 2" 2 $R -helper=memcpy -bar_size=1000 -len=4
+expect_exit "--help exits 0" 0 $R --help
+expect_grep "--help documents the exit status" 'Exit status: 0 no error finding, 1 findings, 2 usage'
+
+# --- any byte string is a request ---------------------------------------------
+: >"$tmp/empty"
+head -c 16 /dev/urandom >"$tmp/random16"
+head -c 3 /dev/urandom >"$tmp/random3"
+head -c 100000 /dev/urandom >"$tmp/random100k"
+printf '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff' >"$tmp/all-ones"
+for f in empty random16 random3 random100k all-ones; do
+	for h in memcpy mmio-copy builtin-fixed iowrite64-copy rte-mov15; do
+		$R -helper=$h "$tmp/$f" >/dev/null 2>&1
+		rc=$?
+		if [[ $rc == 0 || $rc == 1 ]]; then pass "input $f under $h is a valid request"; else fail "input $f under $h is a valid request" "exit $rc"; fi
+	done
+done
+head -c 1100000 /dev/zero >"$tmp/huge"
+expect_exit "an input over 1 MiB is rejected with a reason" 2 $R -helper=memcpy "$tmp/huge"
+expect_grep "over-size input is named" 'larger than'
+
+# --- seeds ----------------------------------------------------------------------
+expect_exit "every seed passes mmio-copy under arm64-device" 0 $R -helper=mmio-copy corpora/copy_fuzzer
+expect_grep "seeds were replayed" '# input corpora/copy_fuzzer/within-len64-overlap-dst-above'
+for h in $($R -helper=help | awk '{print $1}'); do
+	for p in arm64-device x86-uc wc ram; do
+		$R -helper=$h -profile=$p -quiet=1 corpora/copy_fuzzer >"$tmp/out" 2>&1
+		rc=$?
+		if [[ $rc == 0 || $rc == 1 ]]; then pass "seeds replay under $h/$p"; else fail "seeds replay under $h/$p" "exit $rc: $(tail -n 2 "$tmp/out" | tr '\n' ' ')"; fi
+	done
+done
+expect_exit "memcpy passes every seed under the ram profile" 0 $R -helper=memcpy -profile=ram -quiet=1 corpora/copy_fuzzer
+expect_exit "memmove passes every seed under the ram profile" 0 $R -helper=memmove -profile=ram -quiet=1 corpora/copy_fuzzer
+
+# --- plugins ----------------------------------------------------------------------
+if [[ -f build/plugins/plugin_helper.so ]]; then
+	expect_exit "example plugin helper runs" 0 $R -helper_lib=build/plugins/plugin_helper.so -helper=example-words -profile=ram -len=10 -offset=4
+	expect_exit "missing plugin exits 2" 2 $R -helper_lib="$tmp/none.so" -helper=memcpy -len=4
+	expect_grep "missing plugin is named" "$tmp/none.so"
+	expect_exit "plugin without the table symbol exits 2" 2 $R -helper_lib=build/plugins/no_symbol.so -helper=memcpy -len=4
+	expect_grep "plugin without the symbol is named" 'no_symbol.so'
+else
+	skip "plugins from the command line" "build/plugins/plugin_helper.so not built"
+fi
+
+# --- the fuzzer ----------------------------------------------------------------------
+if [[ -x $F ]]; then
+	mkdir -p "$tmp/corpus" "$tmp/art"
+	$F -helper=memcpy -profile=arm64-device -runs=20000 -seed=1 \
+		-artifact_prefix="$tmp/art/" "$tmp/corpus" corpora/copy_fuzzer >"$tmp/fz.log" 2>&1
+	rc=$?
+	art=$(ls "$tmp/art" 2>/dev/null | head -n 1)
+	if [[ $rc != 0 && -n $art ]]; then pass "copy_fuzzer finds a memcpy violation and keeps the input"; else fail "copy_fuzzer finds a memcpy violation and keeps the input" "exit $rc, artifacts: $art"; fi
+	if grep -q '^! R[0-9]* [a-z-]* error' "$tmp/fz.log"; then pass "copy_fuzzer prints the findings before aborting"; else fail "copy_fuzzer prints the findings before aborting" "$(tail -n 5 "$tmp/fz.log" | tr '\n' ' ')"; fi
+	if [[ -n $art ]]; then
+		expect_exit "the fuzzer's crash input replays as a finding" 1 $R -helper=memcpy "$tmp/art/$art"
+	fi
+	rm -rf "$tmp/corpus"; mkdir "$tmp/corpus"
+	$F -helper=mmio-copy -profile=arm64-device -runs=20000 -seed=2 \
+		-artifact_prefix="$tmp/art/mmio-" "$tmp/corpus" corpora/copy_fuzzer >"$tmp/fz2.log" 2>&1
+	rc=$?
+	if [[ $rc == 0 ]]; then pass "copy_fuzzer: 20000 runs of mmio-copy under arm64-device, no finding"; else fail "copy_fuzzer: 20000 runs of mmio-copy under arm64-device, no finding" "exit $rc: $(grep -m3 '^!' "$tmp/fz2.log" | tr '\n' ' ')"; fi
+	expect_exit "copy_fuzzer rejects an unknown helper" 2 $F -helper=nosuch -runs=1
+	expect_grep "copy_fuzzer lists the valid helpers" 'mmio-copy'
+else
+	skip "copy_fuzzer" "build/copy_fuzzer not built"
+fi
