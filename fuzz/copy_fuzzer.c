@@ -343,6 +343,12 @@ print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *
 	fprintf(out, " -len=%u -src-align=%u -pattern=%u\n", q->len, q->host_misalign, q->pattern);
 }
 
+int
+fuzz_validate(const struct mmio_request *q)
+{
+	return rig_validate(&fz.rig, q);
+}
+
 enum fuzz_verdict
 fuzz_request(const struct mmio_request *q, unsigned pi)
 {

@@ -62,6 +62,10 @@ void fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsig
 /* Run and judge one input; prints per the options. */
 enum fuzz_verdict fuzz_one(const uint8_t *data, size_t size);
 
+/* Whether the rig can run this request: 0, -ENOTSUP (the helper does not take
+ * it) or another negative errno, with rig_error() saying why. */
+int fuzz_validate(const struct mmio_request *q);
+
 /* Run and judge one request built elsewhere (replay flags, sweep). */
 enum fuzz_verdict fuzz_request(const struct mmio_request *q, unsigned profile);
 

@@ -243,6 +243,10 @@ main(int argc, char **argv)
 			        dir_name(q.dir));
 			return EXIT_USAGE;
 		}
+		if (fuzz_validate(&q) != 0) {
+			fprintf(stderr, "copy_replay: %s\n", rig_error());
+			return EXIT_USAGE;
+		}
 		verdict(fuzz_request(&q, 0));
 	} else if (npaths == 0) {
 		fprintf(stderr, "copy_replay: nothing to replay: give input files or directories, "
