@@ -31,6 +31,7 @@ const char fuzz_flags_help[] =
 "  -rules=SPEC            switch rules in every selected profile: +R8 on, -R5 off, R3=warn\n"
 "  -strategy=NAME         emulate (default: decode and perform on the alias, one signal per\n"
 "                         access) or step (single-step the real instruction)\n"
+"  -max_copy_len=N        longest copy an input decodes to, 0..4096 (default 4096)\n"
 "  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
 "  -json=1                JSON lines instead of the text log\n";
 
@@ -156,12 +157,13 @@ fuzz_init(int argc, char **argv, const char **unknown)
 	const char *helper_spec = NULL, *profile_spec = "arm64-device", *rules = NULL, *v;
 	char libs[4096], *tok, *save = NULL;
 	const struct mmio_helper *const *all;
-	size_t nall, i;
+	size_t nall, i, n;
 	int a, err;
 
 	fz.opt.strategy = LOG_EMULATE;
 	fz.opt.format = OUT_TEXT;
 	fz.opt.bar_size = BAR_DEFAULT_SIZE;
+	fz.opt.max_copy_len = MMIO_REQ_MAX_LEN;
 	if (unknown)
 		*unknown = NULL;
 	for (a = 1; a < argc; a++) {
@@ -186,6 +188,14 @@ fuzz_init(int argc, char **argv, const char **unknown)
 		} else if ((v = flag_value(argv[a], "bar_size"))) {
 			if ((err = parse_size(v, &fz.opt.bar_size)) != 0)
 				return err;
+		} else if ((v = flag_value(argv[a], "max_copy_len"))) {
+			if ((err = parse_size(v, &n)) != 0)
+				return err;
+			if (n > MMIO_REQ_MAX_LEN) {
+				fprintf(stderr, "error: -max_copy_len=%zu is over %u\n", n, MMIO_REQ_MAX_LEN);
+				return EXIT_USAGE;
+			}
+			fz.opt.max_copy_len = (uint32_t)n;
 		} else if ((v = flag_value(argv[a], "json"))) {
 			fz.opt.format = strcmp(v, "0") ? OUT_JSON : OUT_TEXT;
 		} else if (unknown && !*unknown && argv[a][0] == '-') {
@@ -238,9 +248,9 @@ u16_at(const uint8_t *b, unsigned i)
 static uint32_t
 len_limit(const struct mmio_helper *h)
 {
-	if (h->max_len && h->max_len < MMIO_REQ_MAX_LEN)
+	if (h->max_len && h->max_len < fz.opt.max_copy_len)
 		return (uint32_t)h->max_len;
-	return MMIO_REQ_MAX_LEN;
+	return fz.opt.max_copy_len;
 }
 
 void

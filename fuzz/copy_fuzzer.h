@@ -36,6 +36,7 @@ struct fuzz_opts {
 	enum out_format format;    /* text or JSON lines */
 	enum log_strategy strategy;/* how accesses are trapped */
 	size_t bar_size;           /* bytes */
+	uint32_t max_copy_len;     /* longest length decoded from an input, 0..MMIO_REQ_MAX_LEN */
 };
 
 /* The flags both drivers share, for --help texts. */

@@ -17,7 +17,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Access-shape features: libFuzzer reads this section as extra coverage counters. */
-#define NCOUNTERS 16384
+#define NCOUNTERS 4096
 static uint8_t counters[NCOUNTERS] __attribute__((section("__libfuzzer_extra_counters"), used));
 
 void

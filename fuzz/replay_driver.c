@@ -40,7 +40,8 @@ static const char usage[] =
 
 static const char *const replay_flags[] = {
 	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet",
-	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "json", NULL,
+	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "max_copy_len", "json",
+	NULL,
 };
 
 void

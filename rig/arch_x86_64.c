@@ -67,6 +67,7 @@ struct memref {
 	int8_t index;    /* gregs index, -1 none */
 	uint8_t scale;   /* 1, 2, 4, 8 */
 	uint8_t addr32;  /* 32-bit address size: the address wraps at 4 GiB */
+	uint8_t narrow;  /* index is an 8-bit register (xlat's al), zero-extended */
 	uint8_t kind;    /* enum mmio_kind of this access */
 	int64_t disp;    /* displacement */
 };
@@ -356,8 +357,10 @@ memref_set(struct memref *m, const ZydisDecodedOperand *op, const ZydisDecodedIn
 		m->base = -2;
 	else if (op->mem.base != ZYDIS_REGISTER_NONE)
 		m->base = (int8_t)greg_index(op->mem.base, &sh);
-	if (op->mem.index != ZYDIS_REGISTER_NONE)
+	if (op->mem.index != ZYDIS_REGISTER_NONE) {
 		m->index = (int8_t)greg_index(op->mem.index, &sh);
+		m->narrow = ZydisRegisterGetClass(op->mem.index) == ZYDIS_REGCLASS_GPR8;
+	}
 	if ((op->mem.base != ZYDIS_REGISTER_NONE && m->base == -1) ||
 	    (op->mem.index != ZYDIS_REGISTER_NONE && m->index == -1))
 		m->how = BASE_FAULT;
@@ -425,8 +428,8 @@ string_kind(ZydisMnemonic m, unsigned *elem)
 static void
 tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
 {
-	bool other_regs = false, simd = false;
-	unsigned i;
+	bool other_regs = false, simd = false, rmw = false;
+	unsigned i, nops = 0;
 
 	t->op = OP_STEP;
 	t->nmem = 0;
@@ -447,6 +450,10 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 			continue;
 		if (o->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
 			other_regs = simd = true;
+		nops++;
+		if ((o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD)) &&
+		    (o->actions & (ZYDIS_OPERAND_ACTION_WRITE | ZYDIS_OPERAND_ACTION_CONDWRITE)))
+			rmw = true;
 		if (t->width == 0)
 			t->width = (uint16_t)(o->size / 8);
 		if ((o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD)) &&
@@ -455,6 +462,12 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 		if ((o->actions & (ZYDIS_OPERAND_ACTION_WRITE | ZYDIS_OPERAND_ACTION_CONDWRITE)) &&
 		    t->nmem < INSN_MAX_ACCESSES)
 			memref_set(&t->mem[t->nmem++], o, di, MMIO_STORE);
+	}
+	if (di->mnemonic == ZYDIS_MNEMONIC_XLAT && t->nmem == 1 && t->mem[0].how == BASE_REGS) {
+		/* Zydis gives xlat's operand as [rbx]; the CPU reads [rbx + al] */
+		t->mem[0].index = REG_RAX;
+		t->mem[0].narrow = 1;
+		t->mem[0].scale = 1;
 	}
 	if (t->width == 0 || t->width > MMIO_MAX_WIDTH) {
 		/* fxsave and friends: more than one record can say; the fault is all we know */
@@ -466,9 +479,18 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 	t->elem = (uint8_t)t->width;
 	if (simd)
 		t->flags |= MMIO_REC_SIMD;
-	if (other_regs)
+	/*
+	 * cmps/scas are string elements like movs; a memory-to-memory instruction
+	 * (push/pop with a memory operand) moves data through no register at all,
+	 * so it is no scalar access either: unknown.
+	 */
+	if (di->mnemonic >= ZYDIS_MNEMONIC_CMPSB && di->mnemonic <= ZYDIS_MNEMONIC_CMPSW && !simd)
+		t->cls = MMIO_CLS_STRING;
+	else if (di->mnemonic >= ZYDIS_MNEMONIC_SCASB && di->mnemonic <= ZYDIS_MNEMONIC_SCASW)
+		t->cls = MMIO_CLS_STRING;
+	else if (other_regs || (nops > 1 && !rmw))
 		t->cls = MMIO_CLS_UNKNOWN;
-	else if (t->nmem == 2 && t->mem[0].kind == MMIO_LOAD && t->mem[1].kind == MMIO_STORE)
+	else if (rmw)
 		t->cls = MMIO_CLS_RMW;
 	else
 		t->cls = MMIO_CLS_SCALAR;
@@ -770,7 +792,7 @@ memref_addr(const struct memref *m, const ucontext_t *uc, const struct tmpl *t, 
 	else if (m->base >= 0)
 		a += (uint64_t)g[m->base];
 	if (m->index >= 0)
-		a += (uint64_t)g[m->index] * m->scale;
+		a += (m->narrow ? (uint8_t)g[m->index] : (uint64_t)g[m->index]) * m->scale;
 	return m->addr32 ? (uint32_t)a : a;
 }
 

@@ -93,7 +93,8 @@ const struct mmio_record *logger_records(size_t *n, uint64_t *lost);
 /* Names of strategies for messages and parsing. */
 int logger_strategy_parse(const char *name, enum log_strategy *out);
 extern const char *const logger_strategy_names[]; /* NULL-terminated */
-/* Accesses the step strategy performed for instructions emulate could not (since init). */
+/* Instructions emulate handed to the step strategy because its executor does not
+ * model them (since init). */
 uint64_t logger_step_fallbacks(void);
 
 /* ---- per-architecture decoder/executor ----------------------------------- */

@@ -52,6 +52,7 @@ static struct {
 	uint64_t view, size;            /* its view: [view, view + size) */
 	enum log_strategy strategy;
 	volatile sig_atomic_t armed;    /* set last by arm, cleared first by disarm */
+	uint8_t *closed;                /* view known to be PROT_NONE now, NULL if not known */
 	size_t n;                       /* records in the ring */
 	uint64_t lost;                  /* records that did not fit */
 	uint64_t fallbacks;             /* emulate -> step fallbacks since init */
@@ -266,6 +267,7 @@ step_begin(ucontext_t *uc, const struct insn *in)
 			lg.step_rec[i] = rec_append(in, a, NULL);
 		}
 	}
+	lg.closed = NULL;
 	if (mprotect((void *)lg.view, lg.size, PROT_READ | PROT_WRITE) != 0)
 		die("mprotect could not open the view for a single step", in->pc, lg.view);
 	lg.tf_was = lg.arch->set_step(uc, true);
@@ -322,6 +324,7 @@ on_trap(int sig, siginfo_t *si, void *ctx)
 		    (uint64_t)si->si_addr);
 	if (mprotect((void *)lg.view, lg.size, PROT_NONE) != 0)
 		die("mprotect could not close the view after a single step", in->pc, lg.view);
+	lg.closed = (uint8_t *)lg.view;
 	for (i = 0; i < in->naccess; i++) {
 		if (lg.step_rec[i] == SIZE_MAX)
 			continue;
@@ -392,8 +395,13 @@ logger_arm(struct bar *bar, enum log_strategy strategy)
 	 */
 	if (!lg.handlers && (err = handlers_install()) != 0)
 		return err;
-	if (mprotect(bar->view, bar->size, PROT_NONE) != 0)
-		return rig_fail(errno, "protecting the BAR view: %s", strerror(errno));
+	/* a view is opened only during a step and closed again after it, so the
+	 * system call is needed only for a view not seen closed before */
+	if (lg.closed != bar->view) {
+		if (mprotect(bar->view, bar->size, PROT_NONE) != 0)
+			return rig_fail(errno, "protecting the BAR view: %s", strerror(errno));
+		lg.closed = bar->view;
+	}
 	lg.bar = bar;
 	lg.view = (uint64_t)bar->view;
 	lg.size = bar->size;

@@ -1,0 +1,286 @@
+/*
+ * catalog.c - the helpers the rig knows: the built-ins of helpers/, in a
+ * fixed order, then those of plugins loaded with helper_load_plugin().
+ *
+ * Every helper pointer the catalog hands out (helper_lookup, helper_all)
+ * points into catalog[] for built-ins, so `h - catalog` is a built-in's
+ * index, or into a plugin's own table. Plugins are loaded once, from one
+ * thread, before requests run, and never unloaded: records and findings keep
+ * pointing at their helpers' names.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "../helpers/helpers.h"
+
+/* The built-ins, in catalog order: baselines first, the reference last. */
+static const struct mmio_helper *const builtins[] = {
+	&helper_memcpy,
+	&helper_memmove,
+	&helper_bytewise,
+	&helper_builtin_fixed,
+	&helper_natural,
+	&helper_toio_x86,
+	&helper_toio_generic,
+	&helper_iowrite32_copy,
+	&helper_iowrite64_copy,
+	&helper_rte_mov15,
+	&helper_mmio_copy,
+};
+#define NBUILTIN (sizeof builtins / sizeof builtins[0])
+
+/* Most plugins one process loads. */
+#define PLUGIN_MAX 8
+
+/*
+ * internal.h exports the built-ins as an array of structs, but C cannot
+ * initialise one from objects defined in other files. So the array is
+ * filled from builtins[] before main, in storage the rest of the rig sees
+ * through the const name `catalog`; the entry after the last stays all zero.
+ */
+static struct mmio_helper catalog_storage[NBUILTIN + 1];
+extern const struct mmio_helper catalog[NBUILTIN + 1] __attribute__((alias("catalog_storage")));
+
+/* Built-ins (pointing into catalog[]) then plugin helpers, in load order. */
+static const struct mmio_helper *known[NBUILTIN + PLUGIN_MAX * MMIO_PLUGIN_MAX_HELPERS];
+static size_t nknown;
+
+static struct plugin {
+	void *dl;           /* dlopen handle, never closed */
+	char *path;         /* as the user gave it */
+	size_t first;       /* index in known[] of its first helper */
+} plugins[PLUGIN_MAX];
+static unsigned nplugins;
+
+__attribute__((constructor)) static void
+catalog_init(void)
+{
+	for (size_t i = 0; i < NBUILTIN; i++) {
+		catalog_storage[i] = *builtins[i];
+		known[i] = &catalog[i];
+	}
+	nknown = NBUILTIN;
+}
+
+const struct mmio_helper *
+helper_lookup(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < nknown; i++)
+		if (!strcmp(known[i]->name, name))
+			return known[i];
+	return NULL;
+}
+
+const struct mmio_helper *const *
+helper_all(size_t *n)
+{
+	*n = nknown;
+	return known;
+}
+
+/* "{1,2,4,8}" for a lens mask. */
+static void
+lens_format(uint32_t lens, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	used += snprintf(buf, size, "{");
+	for (unsigned n = 0; n < 32 && used < size; n++)
+		if (lens >> n & 1)
+			used += snprintf(buf + used, size - used, "%s%u", used > 1 ? "," : "", n);
+	if (used < size)
+		snprintf(buf + used, size - used, "}");
+}
+
+bool
+helper_supports(const struct mmio_helper *h, const struct mmio_request *r, const char **why)
+{
+	static __thread char msg[160];
+	uint64_t len = r->len, dev = r->dev_off, src = r->src_off;
+	char set[100];
+
+	if ((unsigned)r->dir >= MMIO_NDIR) {
+		snprintf(msg, sizeof msg, "direction %u does not exist", (unsigned)r->dir);
+	} else if (!h->copy[r->dir]) {
+		snprintf(msg, sizeof msg, "direction %s not supported", dir_name(r->dir));
+	} else if (h->max_len && len > h->max_len) {
+		snprintf(msg, sizeof msg, "length %u over the maximum %zu", r->len, h->max_len);
+	} else if (h->lens && (len >= 32 || !(h->lens >> len & 1))) {
+		lens_format(h->lens, set, sizeof set);
+		snprintf(msg, sizeof msg, "length %u not in %s", r->len, set);
+	} else if (h->len_unit > 1 && len % h->len_unit) {
+		snprintf(msg, sizeof msg, "length %u not a multiple of %u", r->len, h->len_unit);
+	} else if (h->dev_align > 1 && dev % h->dev_align) {
+		snprintf(msg, sizeof msg, "%s offset 0x%x not a multiple of %u",
+		         r->dir == MMIO_WITHIN ? "destination" : "device", r->dev_off, h->dev_align);
+	} else if (r->dir == MMIO_WITHIN && h->dev_align > 1 && src % h->dev_align) {
+		snprintf(msg, sizeof msg, "source offset 0x%x not a multiple of %u",
+		         r->src_off, h->dev_align);
+	} else if (r->dir == MMIO_WITHIN && !(h->flags & MMIO_HELPER_OVERLAP) && len &&
+	           src < dev + len && dev < src + len) {
+		snprintf(msg, sizeof msg, "source 0x%x and destination 0x%x overlap over length %u",
+		         r->src_off, r->dev_off, r->len);
+	} else {
+		return true;
+	}
+	if (why)
+		*why = msg;
+	return false;
+}
+
+void
+helper_list(FILE *out)
+{
+	int width = 14;
+
+	for (size_t i = 0; i < nknown; i++)
+		if ((int)strlen(known[i]->name) > width)
+			width = (int)strlen(known[i]->name);
+	for (size_t i = 0; i < nknown; i++) {
+		const struct mmio_helper *h = known[i];
+		char dirs[64] = "";
+
+		for (int d = 0; d < MMIO_NDIR; d++) {
+			if (!h->copy[d])
+				continue;
+			if (dirs[0])
+				strcat(dirs, ",");
+			strcat(dirs, dir_name((enum mmio_dir)d));
+		}
+		fprintf(out, "  %-*s  %-28s  %s\n", width, h->name, dirs, h->pattern);
+	}
+}
+
+/* Which helper already owns a name, for a duplicate's message. */
+static const char *
+owner_of(const struct mmio_helper *h)
+{
+	static char buf[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < nknown && known[i] != h; i++)
+		;
+	if (i < NBUILTIN)
+		return "a built-in helper";
+	for (unsigned p = nplugins; p-- > 0;) {
+		if (i >= plugins[p].first) {
+			snprintf(buf, sizeof buf, "a helper of plugin %s", plugins[p].path);
+			break;
+		}
+	}
+	return buf;
+}
+
+/* Every field the rig relies on, checked before any helper is registered. */
+static int
+plugin_check(const char *path, const struct mmio_helper_table *t)
+{
+	if (t->abi != MMIO_HELPER_ABI)
+		return rig_fail(EPROTO, "helper plugin %s: table abi %u, expected %u "
+		                "(rebuild it against this mmiorig.h)", path, t->abi, MMIO_HELPER_ABI);
+	if (t->count == 0 || t->count > MMIO_PLUGIN_MAX_HELPERS)
+		return rig_fail(EINVAL, "helper plugin %s: table count %u, expected 1..%d",
+		                path, t->count, MMIO_PLUGIN_MAX_HELPERS);
+	if (!t->helpers)
+		return rig_fail(EINVAL, "helper plugin %s: table count %u but helpers is NULL",
+		                path, t->count);
+
+	for (uint32_t i = 0; i < t->count; i++) {
+		const struct mmio_helper *h = &t->helpers[i], *old;
+		const char *name = h->name;
+		size_t len;
+
+		if (!name || !*name)
+			return rig_fail(EINVAL, "helper plugin %s: helper %u has %s name",
+			                path, i, name ? "an empty" : "a NULL");
+		len = strnlen(name, MMIO_HELPER_NAME_MAX + 1);
+		if (len > MMIO_HELPER_NAME_MAX)
+			return rig_fail(EINVAL, "helper plugin %s: helper %u name \"%.*s...\" is longer "
+			                "than %d characters", path, i, MMIO_HELPER_NAME_MAX, name,
+			                MMIO_HELPER_NAME_MAX);
+		for (size_t c = 0; c < len; c++) {
+			unsigned char ch = (unsigned char)name[c];
+
+			if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')
+				continue;
+			if (ch > ' ' && ch < 0x7f)
+				return rig_fail(EINVAL, "helper plugin %s: helper %u name \"%s\" has "
+				                "invalid character '%c' (allowed: a-z 0-9 _ -)",
+				                path, i, name, ch);
+			return rig_fail(EINVAL, "helper plugin %s: helper %u name has invalid "
+			                "character 0x%02x at %zu (allowed: a-z 0-9 _ -)",
+			                path, i, ch, c);
+		}
+		if ((old = helper_lookup(name)))
+			return rig_fail(EEXIST, "helper plugin %s: helper %u duplicate name \"%s\", "
+			                "already %s", path, i, name, owner_of(old));
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(t->helpers[j].name, name))
+				return rig_fail(EEXIST, "helper plugin %s: helper %u duplicate name "
+				                "\"%s\", also helper %u of this table", path, i, name, j);
+		if (!h->copy[MMIO_TO_DEVICE] && !h->copy[MMIO_FROM_DEVICE] && !h->copy[MMIO_WITHIN])
+			return rig_fail(EINVAL, "helper plugin %s: helper \"%s\" has no copy function "
+			                "in any direction", path, name);
+		if (!h->pattern)
+			return rig_fail(EINVAL, "helper plugin %s: helper \"%s\" has a NULL pattern",
+			                path, name);
+	}
+	return 0;
+}
+
+int
+helper_load_plugin(const char *path)
+{
+	const struct mmio_helper_table *t;
+	char local[PATH_MAX];
+	const char *open_path = path;
+	char *path_copy;
+	void *dl;
+	int err;
+
+	if (!path || !*path)
+		return rig_fail(EINVAL, "helper plugin: empty path");
+	if (nplugins == PLUGIN_MAX)
+		return rig_fail(ENOSPC, "helper plugin %s: %d plugins are loaded already, the most "
+		                "the rig holds", path, PLUGIN_MAX);
+	/* dlopen looks a bare name up in the library path; a user naming a file
+	 * means the file in the current directory. */
+	if (!strchr(path, '/')) {
+		if (snprintf(local, sizeof local, "./%s", path) >= (int)sizeof local)
+			return rig_fail(ENAMETOOLONG, "helper plugin %s: path too long", path);
+		open_path = local;
+	}
+
+	dl = dlopen(open_path, RTLD_NOW | RTLD_LOCAL);
+	if (!dl)
+		return rig_fail(access(open_path, F_OK) ? ENOENT : ENOEXEC,
+		                "helper plugin %s: cannot load: %s", path, dlerror());
+	dlerror();
+	t = dlsym(dl, MMIO_HELPER_TABLE_SYMBOL);
+	if (!t) {
+		err = rig_fail(ENOEXEC, "helper plugin %s: no symbol %s (a plugin exports "
+		               "`const struct mmio_helper_table %s`)", path,
+		               MMIO_HELPER_TABLE_SYMBOL, MMIO_HELPER_TABLE_SYMBOL);
+		dlclose(dl);
+		return err;
+	}
+	err = plugin_check(path, t);
+	if (!err && !(path_copy = strdup(path)))
+		err = rig_fail(ENOMEM, "helper plugin %s: out of memory", path);
+	if (err) {
+		dlclose(dl);
+		return err;
+	}
+
+	plugins[nplugins++] = (struct plugin){ .dl = dl, .path = path_copy, .first = nknown };
+	for (uint32_t i = 0; i < t->count; i++)
+		known[nknown++] = &t->helpers[i];
+	return 0;
+}
