@@ -1,0 +1,289 @@
+/*
+ * test_patterns.c - the catalog's helpers, run through the trapping rig, issue
+ * exactly the access sequences REFERENCE.md section 3 gives for the routines
+ * they model; and mmio-copy passes arm64-device over a grid of requests in
+ * every direction.
+ *
+ * Expected sequences use REFERENCE.md's notation, relative to the request's
+ * device offset: `S4@0` a 4-byte scalar store at +0, `SV16@0` a 16-byte vector
+ * store, `SR4@4` a 4-byte string-element store, `*2` the same access twice.
+ * libc's memcpy is checked only where the machine is the one the table was
+ * measured on (glibc 2.36, AVX-512 with ERMS and FSRM); elsewhere SKIP says why.
+ */
+#include <gnu/libc-version.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "testlib.h"
+
+static struct rig rig;
+
+struct want {
+	uint8_t kind, cls;
+	uint16_t width;
+	int64_t off;
+};
+
+/* Parse "S2@1 S1@0" into wants; returns the count or -1. */
+static int
+parse(const char *spec, struct want *w, int max)
+{
+	const char *p = spec;
+	char *end;
+	int n = 0, rep;
+
+	while (*p) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (n == max || (*p != 'S' && *p != 'L'))
+			return -1;
+		w[n].kind = *p++ == 'S' ? MMIO_STORE : MMIO_LOAD;
+		w[n].cls = MMIO_CLS_SCALAR;
+		if (*p == 'V')
+			w[n].cls = MMIO_CLS_VECTOR, p++;
+		else if (*p == 'R')
+			w[n].cls = MMIO_CLS_STRING, p++;
+		w[n].width = (uint16_t)strtoul(p, &end, 10);
+		if (end == p || *end != '@')
+			return -1;
+		p = end + 1;
+		w[n].off = strtoll(p, &end, 0);
+		if (end == p)
+			return -1;
+		p = end;
+		rep = 1;
+		if (*p == '*') {
+			rep = (int)strtol(p + 1, &end, 10);
+			p = end;
+		}
+		for (n++; --rep > 0 && n < max; n++)
+			w[n] = w[n - 1];
+	}
+	return n;
+}
+
+static void
+describe(char *buf, size_t size, const struct mmio_record *r, size_t n, int64_t base)
+{
+	size_t i, o = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && o + 24 < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%c%s%u@%lld", i ? " " : "",
+		                      r[i].kind == MMIO_STORE ? 'S' : 'L',
+		                      r[i].cls == MMIO_CLS_VECTOR ? "V" :
+		                      r[i].cls == MMIO_CLS_STRING ? "R" :
+		                      r[i].cls == MMIO_CLS_SCALAR ? "" : "?",
+		                      r[i].width, (long long)(r[i].offset - base));
+}
+
+static const struct mmio_helper *
+helper(const char *name)
+{
+	const struct mmio_helper *h = helper_lookup(name);
+
+	if (!h) {
+		printf("FAIL helper %s: not in the catalog\n", name);
+		exit(1);
+	}
+	return h;
+}
+
+/* One request; its records must be exactly `spec` and its data right. */
+static void
+expect(const char *name, enum mmio_dir dir, uint32_t off, uint32_t len, const char *spec)
+{
+	struct mmio_request q = { .helper = helper(name), .dir = dir, .dev_off = off, .len = len };
+	struct check_input in;
+	struct want w[64];
+	char got[1024], label[160];
+	int n = parse(spec, w, 64), i, ok;
+
+	snprintf(label, sizeof label, "%s %s len %u at 0x%x: %s", name, dir_name(dir), len, off, spec);
+	if (n < 0) {
+		t_fail(label, "bad expectation");
+		return;
+	}
+	if (rig_run(&rig, &q, &in) != 0) {
+		t_fail(label, "%s", rig_error());
+		return;
+	}
+	ok = in.nrecs == (size_t)n && in.data.region == DATA_OK;
+	for (i = 0; ok && i < n; i++)
+		ok = in.recs[i].kind == w[i].kind && in.recs[i].cls == w[i].cls &&
+		     in.recs[i].width == w[i].width && in.recs[i].offset - off == w[i].off;
+	describe(got, sizeof got, in.recs, in.nrecs, off);
+	T_CHECK(ok, label, "got %s (data %s)", got, in.data.region == DATA_OK ? "ok" : "wrong");
+}
+
+static bool
+cpu_is_reference_x86(const char **why)
+{
+	if (strcmp(gnu_get_libc_version(), "2.36") != 0) {
+		*why = "glibc is not 2.36";
+		return false;
+	}
+	if (getenv("GLIBC_TUNABLES")) {
+		*why = "GLIBC_TUNABLES may change glibc's memcpy choice";
+		return false;
+	}
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl") ||
+	    !__builtin_cpu_supports("avx512bw")) {
+		*why = "CPU lacks AVX-512 (F, VL, BW)";
+		return false;
+	}
+	/* ERMS: CPUID.7.0:EBX[9]; FSRM: CPUID.7.0:EDX[4] */
+	{
+		unsigned a, b, c, d;
+
+		__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+		if (!(b >> 9 & 1) || !(d >> 4 & 1)) {
+			*why = "CPU lacks ERMS or FSRM";
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+glibc_memcpy(void)
+{
+	static const struct { uint32_t len; const char *spec; } t[] = {
+		{ 1, "S1@0" }, { 2, "S2@0 S1@0" }, { 3, "S2@1 S1@0" }, { 4, "S4@0*2" },
+		{ 7, "S4@0 S4@3" }, { 8, "S8@0*2" }, { 15, "S8@0 S8@7" }, { 16, "SV16@0*2" },
+		{ 33, "SV32@0 SV32@1" }, { 64, "SV64@0*2" },
+	};
+	struct mmio_request q = { .helper = helper("memcpy"), .dir = MMIO_TO_DEVICE,
+	                          .dev_off = 0x1000, .len = 4096 };
+	struct check_input in;
+	const char *why;
+	size_t i;
+	bool ok;
+
+	if (!cpu_is_reference_x86(&why)) {
+		t_skip("glibc memcpy patterns (REFERENCE.md 3)", "%s", why);
+		return;
+	}
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		expect("memcpy", MMIO_TO_DEVICE, 0x1000, t[i].len, t[i].spec);
+	}
+	/* 4096: rep movsb over the body, then the head rewritten last by one V64 */
+	if (rig_run(&rig, &q, &in) != 0) {
+		t_fail("memcpy to-device len 4096", "%s", rig_error());
+		return;
+	}
+	ok = in.nrecs > 1 && in.data.region == DATA_OK;
+	for (i = 0; ok && i + 1 < in.nrecs; i++)
+		ok = in.recs[i].cls == MMIO_CLS_STRING && in.recs[i].width == 1 &&
+		     (i == 0 || in.recs[i].offset == in.recs[i - 1].offset + 1);
+	ok = ok && in.recs[in.nrecs - 2].offset == 0x1000 + 4095;
+	ok = ok && in.recs[in.nrecs - 1].cls == MMIO_CLS_VECTOR &&
+	     in.recs[in.nrecs - 1].width == 64 && in.recs[in.nrecs - 1].offset == 0x1000;
+	T_CHECK(ok, "memcpy to-device len 4096: rep movsb over the body, then V64@0 last",
+	        "%zu records, last %u-byte %s at +%lld", in.nrecs,
+	        in.nrecs ? in.recs[in.nrecs - 1].width : 0,
+	        in.nrecs ? class_name(in.recs[in.nrecs - 1].cls) : "-",
+	        in.nrecs ? (long long)(in.recs[in.nrecs - 1].offset - 0x1000) : 0);
+}
+
+static void
+catalog_patterns(void)
+{
+	/* QEMU dispatch / VFIO do_io_rw: greedy natural decomposition (REFERENCE.md 3) */
+	expect("natural", MMIO_TO_DEVICE, 0x100, 3, "S2@0 S1@2");
+	expect("natural", MMIO_TO_DEVICE, 0x100, 7, "S4@0 S2@4 S1@6");
+	expect("natural", MMIO_TO_DEVICE, 0x100, 15, "S8@0 S4@8 S2@12 S1@14");
+	expect("natural", MMIO_TO_DEVICE, 0x100, 16, "S8@0 S8@8");
+	expect("natural", MMIO_TO_DEVICE, 0x100, 33, "S8@0 S8@8 S8@16 S8@24 S1@32");
+	expect("natural", MMIO_FROM_DEVICE, 0x100, 15, "L8@0 L4@8 L2@12 L1@14");
+	expect("natural", MMIO_TO_DEVICE, 0x101, 14, "S1@0 S2@1 S4@3 S4@7 S2@11 S1@13");
+	/* ldn/stn_he_p: one access of the size, misalignment allowed */
+	expect("builtin-fixed", MMIO_TO_DEVICE, 0x100, 1, "S1@0");
+	expect("builtin-fixed", MMIO_TO_DEVICE, 0x100, 2, "S2@0");
+	expect("builtin-fixed", MMIO_TO_DEVICE, 0x103, 4, "S4@0");
+	expect("builtin-fixed", MMIO_FROM_DEVICE, 0x105, 8, "L8@0");
+	/* volatile byte loop */
+	expect("bytewise", MMIO_TO_DEVICE, 0x100, 4, "S1@0 S1@1 S1@2 S1@3");
+	/* x86 memcpy_toio: movsb, movsw to 4-align the I/O side, rep movsl, movsw/movsb
+	 * tail (all string elements, as Linux's movs() and rep_movs() issue them); never Q */
+	expect("toio-x86", MMIO_TO_DEVICE, 0x101, 12, "SR1@0 SR2@1 SR4@3 SR4@7 SR1@11");
+	expect("toio-x86", MMIO_TO_DEVICE, 0x100, 8, "SR4@0 SR4@4");
+	expect("toio-x86", MMIO_TO_DEVICE, 0x100, 7, "SR4@0 SR2@4 SR1@6");
+	expect("toio-x86", MMIO_FROM_DEVICE, 0x102, 6, "LR2@0 LR4@2");
+	/* arm64/generic memcpy_toio: B to 8-align, Q units, B tail: 4 aligned bytes -> 4 B */
+	expect("toio-generic", MMIO_TO_DEVICE, 0x100, 4, "S1@0 S1@1 S1@2 S1@3");
+	expect("toio-generic", MMIO_TO_DEVICE, 0x100, 2, "S1@0 S1@1");
+	expect("toio-generic", MMIO_TO_DEVICE, 0x106, 12, "S1@0 S1@1 S8@2 S1@10 S1@11");
+	expect("toio-generic", MMIO_FROM_DEVICE, 0x108, 8, "L8@0");
+	/* __iowrite32_copy (x86: rep movsl) and __iowrite64_copy: one access per unit */
+	expect("iowrite32-copy", MMIO_TO_DEVICE, 0x100, 12, "SR4@0 SR4@4 SR4@8");
+	expect("iowrite64-copy", MMIO_TO_DEVICE, 0x100, 16, "S8@0 S8@8");
+	/* DPDK rte_mov15_or_less: the pieces given by the bits of n, 8 first */
+	expect("rte-mov15", MMIO_TO_DEVICE, 0x100, 15, "S8@0 S4@8 S2@12 S1@14");
+	expect("rte-mov15", MMIO_TO_DEVICE, 0x101, 7, "S4@0 S2@4 S1@6");
+	expect("rte-mov15", MMIO_TO_DEVICE, 0x100, 8, "S8@0");
+	/* the reference helper: the aligned decomposition, nothing more */
+	expect("mmio-copy", MMIO_TO_DEVICE, 0x101, 14, "S1@0 S2@1 S4@3 S4@7 S2@11 S1@13");
+	expect("mmio-copy", MMIO_TO_DEVICE, 0x100, 33, "S8@0 S8@8 S8@16 S8@24 S1@32");
+	expect("mmio-copy", MMIO_FROM_DEVICE, 0x103, 6, "L1@0 L4@1 L1@5");
+}
+
+/* mmio-copy: no finding of any arm64-device rule over a grid of requests. */
+static void
+reference_passes(void)
+{
+	const struct profile *p = profile_lookup("arm64-device");
+	struct mmio_request q = { .helper = helper("mmio-copy") };
+	struct mmio_finding f[CHECK_MAX_FINDINGS];
+	struct check_input in;
+	unsigned d, off, len, mis, src, runs = 0, bad = 0;
+	char first[300] = "";
+
+	for (d = 0; d < 2; d++)
+		for (len = 0; len <= 72; len++)
+			for (off = 0; off < 16; off++)
+				for (mis = 0; mis < 8; mis += 3) {
+					q.dir = (enum mmio_dir)d;
+					q.dev_off = 0x200 + off;
+					q.len = len;
+					q.host_misalign = mis;
+					if (rig_run(&rig, &q, &in) == 0 && check_request(&in, p, f) == 0)
+						runs++;
+					else if (!bad++)
+						snprintf(first, sizeof first, "%s len %u at 0x%x: R%u %s",
+						         dir_name(q.dir), len, q.dev_off, f[0].rule, f[0].why);
+				}
+	q.dir = MMIO_WITHIN;
+	for (len = 0; len <= 40; len++)
+		for (off = 0; off < 16; off++)
+			for (src = 0; src < 24; src += 5) {
+				q.dev_off = 0x300 + off;
+				q.src_off = 0x300 + src; /* overlapping both ways, and disjoint */
+				q.len = len;
+				if (rig_run(&rig, &q, &in) == 0 && check_request(&in, p, f) == 0)
+					runs++;
+				else if (!bad++)
+					snprintf(first, sizeof first, "within len %u dst 0x%x src 0x%x: R%u %s",
+					         len, q.dev_off, q.src_off, f[0].rule, f[0].why);
+			}
+	T_CHECK(bad == 0, "mmio-copy passes arm64-device on every request of the grid",
+	        "%u of %u requests fail; first: %s", bad, bad + runs, first);
+}
+
+int
+main(void)
+{
+	if (rig_open(&rig, "mock", NULL, 0, LOG_EMULATE) != 0) {
+		printf("FAIL rig_open: %s\n", rig_error());
+		return 1;
+	}
+	glibc_memcpy();
+	catalog_patterns();
+	reference_passes();
+	rig_close(&rig);
+	return t_exit();
+}
