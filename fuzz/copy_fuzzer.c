@@ -21,6 +21,8 @@ static struct {
 	unsigned nhelpers;
 	struct profile profiles[8];                      /* selected, rules applied */
 	unsigned nprofiles;
+	const char *libs;                                /* -helper_lib= as given, or NULL */
+	const char *rules;                               /* -rules= as given, or NULL */
 	bool ready;
 } fz;
 
@@ -168,6 +170,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 		*unknown = NULL;
 	for (a = 1; a < argc; a++) {
 		if ((v = flag_value(argv[a], "helper_lib"))) {
+			fz.libs = v;
 			snprintf(libs, sizeof libs, "%s", v);
 			for (tok = strtok_r(libs, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 				if (helper_load_plugin(tok) != 0) {
@@ -212,6 +215,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 	}
 	if ((err = select_profiles(profile_spec)) != 0)
 		return err;
+	fz.rules = rules;
 	for (i = 0; rules && i < fz.nprofiles; i++)
 		if (profile_apply_rules(&fz.profiles[i], rules) != 0) {
 			fprintf(stderr, "error: %s\n", rig_error());
@@ -345,9 +349,15 @@ features(const struct check_input *in, const struct mmio_finding *f, size_t nf)
 static void
 print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *p)
 {
-	fprintf(out, "# replay: build/copy_replay -helper=%s -profile=%s -strategy=%s -dir=%s "
-	        "-offset=0x%x", q->helper->name, p->name, logger_strategy_names[fz.opt.strategy],
-	        dir_name(q->dir), q->dev_off);
+	fputs("# replay: build/copy_replay", out);
+	if (fz.libs)
+		fprintf(out, " -helper_lib=%s", fz.libs);
+	if (fz.rules)
+		fprintf(out, " -rules=%s", fz.rules);
+	if (fz.opt.bar_size != BAR_DEFAULT_SIZE)
+		fprintf(out, " -bar_size=%zu", fz.opt.bar_size);
+	fprintf(out, " -helper=%s -profile=%s -strategy=%s -dir=%s -offset=0x%x", q->helper->name,
+	        p->name, logger_strategy_names[fz.opt.strategy], dir_name(q->dir), q->dev_off);
 	if (q->dir == MMIO_WITHIN)
 		fprintf(out, " -src-offset=0x%x", q->src_off);
 	fprintf(out, " -len=%u -src-align=%u -pattern=%u\n", q->len, q->host_misalign, q->pattern);

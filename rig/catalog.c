@@ -2,9 +2,8 @@
  * catalog.c - the helpers the rig knows: the built-ins of helpers/, in a
  * fixed order, then those of plugins loaded with helper_load_plugin().
  *
- * Every helper pointer the catalog hands out (helper_lookup, helper_all)
- * points into catalog[] for built-ins, so `h - catalog` is a built-in's
- * index, or into a plugin's own table. Plugins are loaded once, from one
+ * Every helper pointer the catalog hands out (helper_lookup, helper_all) is
+ * a built-in's own struct or an entry of a plugin's table. Plugins are loaded once, from one
  * thread, before requests run, and never unloaded: records and findings keep
  * pointing at their helpers' names.
  */
@@ -19,7 +18,7 @@
 #include "../helpers/helpers.h"
 
 /* The built-ins, in catalog order: baselines first, the reference last. */
-static const struct mmio_helper *const builtins[] = {
+const struct mmio_helper *const catalog[] = {
 	&helper_memcpy,
 	&helper_memmove,
 	&helper_bytewise,
@@ -31,22 +30,14 @@ static const struct mmio_helper *const builtins[] = {
 	&helper_iowrite64_copy,
 	&helper_rte_mov15,
 	&helper_mmio_copy,
+	NULL,
 };
-#define NBUILTIN (sizeof builtins / sizeof builtins[0])
+#define NBUILTIN (sizeof catalog / sizeof catalog[0] - 1)
 
 /* Most plugins one process loads. */
 #define PLUGIN_MAX 8
 
-/*
- * internal.h exports the built-ins as an array of structs, but C cannot
- * initialise one from objects defined in other files. So the array is
- * filled from builtins[] before main, in storage the rest of the rig sees
- * through the const name `catalog`; the entry after the last stays all zero.
- */
-static struct mmio_helper catalog_storage[NBUILTIN + 1];
-extern const struct mmio_helper catalog[NBUILTIN + 1] __attribute__((alias("catalog_storage")));
-
-/* Built-ins (pointing into catalog[]) then plugin helpers, in load order. */
+/* Built-ins then plugin helpers, in load order; filled on first use. */
 static const struct mmio_helper *known[NBUILTIN + PLUGIN_MAX * MMIO_PLUGIN_MAX_HELPERS];
 static size_t nknown;
 
@@ -57,19 +48,20 @@ static struct plugin {
 } plugins[PLUGIN_MAX];
 static unsigned nplugins;
 
-__attribute__((constructor)) static void
-catalog_init(void)
+static void
+known_init(void)
 {
-	for (size_t i = 0; i < NBUILTIN; i++) {
-		catalog_storage[i] = *builtins[i];
-		known[i] = &catalog[i];
-	}
+	if (nknown)
+		return;
+	for (size_t i = 0; i < NBUILTIN; i++)
+		known[i] = catalog[i];
 	nknown = NBUILTIN;
 }
 
 const struct mmio_helper *
 helper_lookup(const char *name)
 {
+	known_init();
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < nknown; i++)
@@ -81,6 +73,7 @@ helper_lookup(const char *name)
 const struct mmio_helper *const *
 helper_all(size_t *n)
 {
+	known_init();
 	*n = nknown;
 	return known;
 }
@@ -140,6 +133,7 @@ helper_list(FILE *out)
 {
 	int width = 14;
 
+	known_init();
 	for (size_t i = 0; i < nknown; i++)
 		if ((int)strlen(known[i]->name) > width)
 			width = (int)strlen(known[i]->name);
@@ -245,6 +239,7 @@ helper_load_plugin(const char *path)
 	void *dl;
 	int err;
 
+	known_init();
 	if (!path || !*path)
 		return rig_fail(EINVAL, "helper plugin: empty path");
 	if (nplugins == PLUGIN_MAX)

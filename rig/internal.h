@@ -220,7 +220,7 @@ size_t check_errors(const struct mmio_finding *f, size_t n);
 
 /* ---- helper catalog ------------------------------------------------------ */
 
-extern const struct mmio_helper catalog[]; /* built-ins, terminated by name NULL */
+extern const struct mmio_helper *const catalog[]; /* built-ins, NULL-terminated */
 
 /* Find a helper among the built-ins and loaded plugins; NULL if none. */
 const struct mmio_helper *helper_lookup(const char *name);
