@@ -274,4 +274,40 @@ int dir_parse(const char *name, enum mmio_dir *out);
 extern const char *const dir_names[]; /* NULL-terminated */
 const char *class_name(unsigned cls);
 
+/* ---- pictures (SVG) and pages (HTML) -------------------------------------- */
+
+/*
+ * Access map of one request: device bytes along the x axis (the request's
+ * ranges and a margin around them, labelled with BAR offsets), accesses in
+ * issue order down the y axis, one bar per record spanning its enabled bytes,
+ * labelled with width and class; loads and stores in two colours; bytes
+ * stored twice, loaded twice, or outside the request in a contrasting colour;
+ * the request's ranges shaded. A standalone SVG document (valid XML).
+ */
+void svg_access_map(FILE *f, const struct mmio_request *q, const struct mmio_record *r, size_t n,
+                    const struct mmio_finding *fd, size_t nf);
+
+/* One cell of a sweep heatmap. */
+struct heat_cell {
+	uint16_t rules;    /* bit r set = rule r broken (error), 1..MMIO_NRULES */
+	uint8_t judged;    /* 0: the helper does not take this request */
+};
+
+/*
+ * Heatmap of a sweep: lengths 0..nlen-1 along x, device offsets 0..noff-1 down
+ * y, each cell coloured by its rule set (a legend maps colours to rule sets,
+ * the most frequent first; clean and not-judged cells have their own colours).
+ * cells[len * noff + off]. A standalone SVG document.
+ */
+void svg_heatmap(FILE *f, const char *title, unsigned nlen, unsigned noff,
+                 const struct heat_cell *cells);
+
+/* A self-contained HTML page for one request: header, the SVG access map
+ * inline, the findings, the text log in <pre>. */
+void html_request(FILE *f, const struct mmio_request *q, const char *profile,
+                  const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
+                  const struct mmio_finding *fd, size_t nf);
+/* Write s with &, <, >, " escaped. */
+void html_escape(FILE *f, const char *s);
+
 #endif /* MMIORIG_INTERNAL_H */
