@@ -229,6 +229,27 @@ fuzz_init(int argc, char **argv, const char **unknown)
 	return 0;
 }
 
+struct rig *
+fuzz_rig(void)
+{
+	return &fz.rig;
+}
+
+const struct profile *
+fuzz_profile(unsigned i, unsigned *count)
+{
+	if (count)
+		*count = fz.nprofiles;
+	return &fz.profiles[i % fz.nprofiles];
+}
+
+const struct mmio_helper *const *
+fuzz_helpers(unsigned *count)
+{
+	*count = fz.nhelpers;
+	return fz.helpers;
+}
+
 const struct mmio_helper *
 fuzz_helper(const char *name)
 {
@@ -260,16 +281,23 @@ len_limit(const struct mmio_helper *h)
 void
 fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsigned *profile)
 {
+	uint8_t b0 = size > 0 ? data[0] : 0, b1 = size > 1 ? data[1] : 0;
+
+	fuzz_decode_for(fz.helpers[b0 % fz.nhelpers], data, size, q);
+	*profile = b1 % fz.nprofiles;
+}
+
+void
+fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
+                struct mmio_request *q)
+{
 	uint8_t b[FUZZ_BLOCK] = { 0 };
-	const struct mmio_helper *h;
 	unsigned dirs[MMIO_NDIR], ndir = 0, d, lens[32], nlens = 0, unit, align, room;
 	uint32_t max;
 
 	memcpy(b, data, size < FUZZ_BLOCK ? size : FUZZ_BLOCK);
 	memset(q, 0, sizeof *q);
-	h = fz.helpers[b[0] % fz.nhelpers];
 	q->helper = h;
-	*profile = b[1] % fz.nprofiles;
 	for (d = 0; d < MMIO_NDIR; d++)
 		if (h->copy[d])
 			dirs[ndir++] = d;
@@ -369,6 +397,34 @@ fuzz_validate(const struct mmio_request *q)
 	return rig_validate(&fz.rig, q);
 }
 
+static void
+pictures(const struct mmio_request *q, const struct profile *p, const struct check_input *in,
+         const struct mmio_finding *f, size_t nf)
+{
+	FILE *out;
+
+	if (fz.opt.svg_path) {
+		if ((out = fopen(fz.opt.svg_path, "w"))) {
+			svg_access_map(out, q, in->recs, in->nrecs, f, nf);
+			if (fclose(out) == 0)
+				goto html;
+		}
+		fprintf(stderr, "error: cannot write %s: %s\n", fz.opt.svg_path, strerror(errno));
+		fz.opt.picture_errors++;
+	}
+html:
+	if (fz.opt.html_path) {
+		if ((out = fopen(fz.opt.html_path, "w"))) {
+			html_request(out, q, p->name, logger_strategy_names[fz.opt.strategy], in->recs,
+			             in->nrecs, in->lost, f, nf);
+			if (fclose(out) == 0)
+				return;
+		}
+		fprintf(stderr, "error: cannot write %s: %s\n", fz.opt.html_path, strerror(errno));
+		fz.opt.picture_errors++;
+	}
+}
+
 enum fuzz_verdict
 fuzz_request(const struct mmio_request *q, unsigned pi)
 {
@@ -395,6 +451,8 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 	nf = check_request(&in, p, f);
 	nerr = check_errors(f, nf);
 	features(&in, f, nf);
+	if (fz.opt.svg_path || fz.opt.html_path)
+		pictures(q, p, &in, f, nf);
 	if (nerr || in.lost || fz.opt.verbose || (nf && !fz.opt.quiet)) {
 		out_request(out, fz.opt.format, q, p->name, logger_strategy_names[fz.opt.strategy]);
 		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);

@@ -37,6 +37,9 @@ struct fuzz_opts {
 	enum log_strategy strategy;/* how accesses are trapped */
 	size_t bar_size;           /* bytes */
 	uint32_t max_copy_len;     /* longest length decoded from an input, 0..MMIO_REQ_MAX_LEN */
+	const char *svg_path;      /* replay: write the judged request's access map here */
+	const char *html_path;     /* replay: write its HTML page here */
+	int picture_errors;        /* pictures that could not be written */
 };
 
 /* The flags both drivers share, for --help texts. */
@@ -60,6 +63,10 @@ struct fuzz_opts *fuzz_options(void);
  */
 void fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsigned *profile);
 
+/* The same with the helper given (bytes 0 and 1 are then ignored). */
+void fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
+                     struct mmio_request *q);
+
 /* Run and judge one input; prints per the options. */
 enum fuzz_verdict fuzz_one(const uint8_t *data, size_t size);
 
@@ -69,6 +76,13 @@ int fuzz_validate(const struct mmio_request *q);
 
 /* Run and judge one request built elsewhere (replay flags, sweep). */
 enum fuzz_verdict fuzz_request(const struct mmio_request *q, unsigned profile);
+
+/* The rig requests run on, and the selected profiles, for drivers that judge
+ * requests themselves (copy_sweep). */
+struct rig *fuzz_rig(void);
+const struct profile *fuzz_profile(unsigned i, unsigned *count);
+/* The selected helpers, in flag order. */
+const struct mmio_helper *const *fuzz_helpers(unsigned *count);
 
 /* Find a selected helper by name; NULL if not selected. */
 const struct mmio_helper *fuzz_helper(const char *name);

@@ -34,12 +34,14 @@ static const char usage[] =
 "Rig flags:\n%s"
 "Output:\n"
 "  -quiet=1               print only requests with findings\n"
+"  -svg=FILE              also draw the access map of the request (one input or request)\n"
+"  -html=FILE             also write a self-contained HTML page: map, findings, log\n"
 "\n"
 "Exit status: 0 no error finding, 1 findings, 2 usage or input error, 3 rig failure.\n"
 "Input format: docs/input-format.md; log format: docs/log-format.md.\n";
 
 static const char *const replay_flags[] = {
-	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet",
+	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet", "svg", "html",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "max_copy_len", "json",
 	NULL,
 };
@@ -154,6 +156,25 @@ replay_path(const char *path)
 	free(ents);
 }
 
+static bool
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *
+first_path(int argc, char **argv)
+{
+	int a;
+
+	for (a = 1; a < argc; a++)
+		if (argv[a][0] != '-')
+			return argv[a];
+	return "";
+}
+
 int
 main(int argc, char **argv)
 {
@@ -190,7 +211,11 @@ main(int argc, char **argv)
 	fuzz_options()->verbose = true;
 
 	for (a = 1; a < argc; a++) {
-		if ((v = flag(argv[a], "quiet"))) {
+		if ((v = flag(argv[a], "svg"))) {
+			fuzz_options()->svg_path = v;
+		} else if ((v = flag(argv[a], "html"))) {
+			fuzz_options()->html_path = v;
+		} else if ((v = flag(argv[a], "quiet"))) {
 			fuzz_options()->verbose = !strcmp(v, "0");
 			fuzz_options()->quiet = !fuzz_options()->verbose;
 		} else if ((v = flag(argv[a], "helper"))) {
@@ -225,6 +250,12 @@ main(int argc, char **argv)
 		}
 	}
 
+	if ((fuzz_options()->svg_path || fuzz_options()->html_path) &&
+	    (npaths > 1 || (npaths == 1 && !is_file(first_path(argc, argv))))) {
+		fprintf(stderr, "copy_replay: -svg= and -html= draw one request: give one input file "
+		        "or a request as flags\n");
+		return EXIT_USAGE;
+	}
 	if (from_flags) {
 		if (!have_len || !helper || strchr(helper, ',')) {
 			fprintf(stderr, "copy_replay: a request from flags needs -len= and exactly one "
@@ -257,7 +288,7 @@ main(int argc, char **argv)
 	for (a = 1; a < argc; a++)
 		if (argv[a][0] != '-')
 			replay_path(argv[a]);
-	if (input_errors)
+	if (input_errors || fuzz_options()->picture_errors)
 		return EXIT_USAGE;
 	return worst == FUZZ_FINDING ? EXIT_FINDINGS : EXIT_CLEAN;
 }

@@ -268,6 +268,8 @@ void out_request(FILE *f, enum out_format fmt, const struct mmio_request *req,
 void out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
                  uint64_t lost);
 void out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t n);
+/* Write s as the body of a JSON string (quotes, backslashes, control characters escaped). */
+void json_escape(FILE *f, const char *s);
 /* Names used in logs. */
 const char *dir_name(enum mmio_dir d);
 int dir_parse(const char *name, enum mmio_dir *out);

@@ -186,9 +186,8 @@ out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
 	}
 }
 
-/* JSON string body: the sentences are ours, but quote what JSON requires. */
-static void
-json_str(FILE *f, const char *s)
+void
+json_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
@@ -218,7 +217,7 @@ out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t
 			if (fd->rec[1] != UINT32_MAX)
 				fprintf(f, ",%u", fd->rec[1]);
 			fputs("],\"why\":\"", f);
-			json_str(f, fd->why);
+			json_escape(f, fd->why);
 			fputs("\"}\n", f);
 			continue;
 		}

@@ -1,0 +1,238 @@
+/*
+ * html.c - one request as a self-contained HTML page: what was asked, the
+ * access map, the findings, and the text log, in that order, because a
+ * reader sent a link wants the verdict first and the evidence after.
+ *
+ * Self-contained means one file that can be mailed or attached to a bug:
+ * inline CSS, the SVG inline, no scripts, nothing fetched. The page is also
+ * well-formed XML (void elements closed, every text escaped), so the same
+ * checker that validates the pictures validates the page.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void
+html_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\t': case '\n': case '\r': fputc(*s, f); break;
+		default:
+			/* XML 1.0 has no way to write other C0 controls, not even as a
+			 * reference: one would make the document ill-formed. */
+			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+		}
+	}
+}
+
+static const char page_css[] =
+	"body{font-family:system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
+	"h1{font-size:1.3em;margin:0 0 .4em}"
+	"h2{font-size:1.1em;margin:1.4em 0 .4em}"
+	"table.req{border-collapse:collapse;font-size:.9em}"
+	"table.req th{text-align:left;font-weight:normal;color:#666;padding:1px 1em 1px 0}"
+	"table.req td{font-family:monospace;padding:1px 0}"
+	".verdict{display:inline-block;margin:.6em 0;padding:.2em .6em;border-radius:3px;"
+	"font-weight:bold}"
+	".verdict.fail{background:#fbe3e3;color:#a01616}"
+	".verdict.pass{background:#e1f2e5;color:#1a6b34}"
+	".verdict.warn{background:#fff1d6;color:#8a5a00}"
+	".map{overflow-x:auto;border:1px solid #ddd;padding:4px;max-width:100%}"
+	"ol.findings{padding-left:1.5em}"
+	"ol.findings li{margin:.3em 0}"
+	".rule{font-family:monospace;font-weight:bold}"
+	".error .rule{color:#a01616}"
+	".warning .rule{color:#8a5a00}"
+	".meta{color:#666;font-size:.9em}"
+	"pre{background:#f6f6f6;border:1px solid #ddd;padding:.6em;overflow-x:auto;"
+	"font-size:.85em;line-height:1.35}";
+
+/* fprintf's output captured in memory, so a log can be escaped as a whole. */
+static char *
+capture(size_t *len, void (*fn)(FILE *, void *), void *arg)
+{
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, len);
+
+	if (!m)
+		return NULL;
+	fn(m, arg);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct page {
+	const struct mmio_request *q;
+	const char *profile, *strategy;
+	const struct mmio_record *r;
+	size_t n;
+	uint64_t lost;
+	const struct mmio_finding *fd;
+	size_t nf;
+};
+
+static void
+page_map(FILE *f, void *arg)
+{
+	const struct page *p = arg;
+
+	svg_access_map(f, p->q, p->r, p->n, p->fd, p->nf);
+}
+
+static void
+page_log(FILE *f, void *arg)
+{
+	const struct page *p = arg;
+
+	out_request(f, OUT_TEXT, p->q, p->profile, p->strategy);
+	out_records(f, OUT_TEXT, p->r, p->n, p->lost);
+	out_findings(f, OUT_TEXT, p->fd, p->nf);
+}
+
+static void
+row(FILE *f, const char *th, const char *td)
+{
+	fprintf(f, "<tr><th>%s</th><td>", th);
+	html_escape(f, td);
+	fputs("</td></tr>\n", f);
+}
+
+static void
+page_header(FILE *f, const struct page *p)
+{
+	const struct mmio_request *q = p->q;
+	const char *name = q->helper && q->helper->name ? q->helper->name : "?";
+	char buf[64];
+	size_t i, nst = 0, errs = check_errors(p->fd, p->nf);
+
+	for (i = 0; i < p->n; i++)
+		nst += p->r[i].kind == MMIO_STORE;
+	fputs("<header>\n<h1>", f);
+	html_escape(f, name);
+	fprintf(f, ": %s copy of %u byte%s</h1>\n", dir_name(q->dir), q->len,
+	        q->len == 1 ? "" : "s");
+	fputs("<table class=\"req\">\n", f);
+	row(f, "helper", name);
+	if (q->helper && q->helper->pattern)
+		row(f, "promises", q->helper->pattern);
+	row(f, "direction", dir_name(q->dir));
+	snprintf(buf, sizeof buf, "0x%x", q->dev_off);
+	row(f, q->dir == MMIO_FROM_DEVICE ? "source (BAR)" : "destination (BAR)", buf);
+	if (q->dir == MMIO_WITHIN) {
+		snprintf(buf, sizeof buf, "0x%x", q->src_off);
+		row(f, "source (BAR)", buf);
+	}
+	snprintf(buf, sizeof buf, "%u", q->len);
+	row(f, "length", buf);
+	snprintf(buf, sizeof buf, "%u", q->host_misalign);
+	row(f, "host misalignment", buf);
+	snprintf(buf, sizeof buf, "%u", q->pattern);
+	row(f, "data pattern", buf);
+	row(f, "profile", p->profile ? p->profile : "?");
+	row(f, "strategy", p->strategy ? p->strategy : "?");
+	snprintf(buf, sizeof buf, "%zu (%zu store%s, %zu load%s)", p->n, nst, nst == 1 ? "" : "s",
+	         p->n - nst, p->n - nst == 1 ? "" : "s");
+	row(f, "accesses", buf);
+	fputs("</table>\n", f);
+
+	if (p->lost)
+		fprintf(f, "<div class=\"verdict fail\">%llu records lost: the ring holds %u, the"
+		        " verdict is incomplete</div>\n", (unsigned long long)p->lost,
+		        LOG_RING_RECORDS);
+	else if (errs)
+		fprintf(f, "<div class=\"verdict fail\">fails: %zu error finding%s</div>\n", errs,
+		        errs == 1 ? "" : "s");
+	else if (p->nf)
+		fprintf(f, "<div class=\"verdict warn\">passes with %zu warning%s</div>\n", p->nf,
+		        p->nf == 1 ? "" : "s");
+	else
+		fputs("<div class=\"verdict pass\">passes: no findings</div>\n", f);
+	fputs("</header>\n", f);
+}
+
+static void
+page_findings(FILE *f, const struct page *p)
+{
+	static const char *const sev[] = { "off", "warning", "error" };
+	size_t i;
+	unsigned k, named;
+
+	fputs("<section>\n<h2>Findings</h2>\n", f);
+	if (!p->nf) {
+		fputs("<p>None under this profile.</p>\n</section>\n", f);
+		return;
+	}
+	fputs("<ol class=\"findings\">\n", f);
+	for (i = 0; i < p->nf; i++) {
+		const struct mmio_finding *fd = &p->fd[i];
+		char why[sizeof fd->why + 1];
+
+		memcpy(why, fd->why, sizeof fd->why);
+		why[sizeof fd->why] = 0;
+		fprintf(f, "<li class=\"%s\"><span class=\"rule\">R%u %s</span> %s<br/>",
+		        sev[fd->severity % 3], fd->rule, rule_name(fd->rule), sev[fd->severity % 3]);
+		html_escape(f, why);
+		fprintf(f, "<br/><span class=\"meta\">at %s0x%llx, %u place%s",
+		        fd->at < 0 ? "-" : "", (unsigned long long)(fd->at < 0 ? -fd->at : fd->at),
+		        fd->count, fd->count == 1 ? "" : "s");
+		for (k = 0, named = 0; k < 2; k++)
+			if (fd->rec[k] != UINT32_MAX)
+				fprintf(f, "%s#%u", named++ ? ", " : "; records ", fd->rec[k]);
+		fputs("</span></li>\n", f);
+	}
+	fputs("</ol>\n</section>\n", f);
+}
+
+void
+html_request(FILE *f, const struct mmio_request *q, const char *profile, const char *strategy,
+             const struct mmio_record *r, size_t n, uint64_t lost,
+             const struct mmio_finding *fd, size_t nf)
+{
+	struct page p = { q, profile, strategy, r, r ? n : 0, lost, fd, fd ? nf : 0 };
+	const char *name = q->helper && q->helper->name ? q->helper->name : "?";
+	char *buf, *body;
+	size_t len;
+
+	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+	      "<head>\n<meta charset=\"utf-8\"/>\n<title>mmiorig: ", f);
+	html_escape(f, name);
+	fprintf(f, " %s len %u at 0x%x</title>\n<style>%s</style>\n</head>\n<body>\n",
+	        dir_name(q->dir), q->len, q->dev_off, page_css);
+	page_header(f, &p);
+
+	/* The map as a standalone document, minus its XML declaration, which
+	 * may not appear inside another document. */
+	fputs("<section>\n<h2>Access map</h2>\n<div class=\"map\">\n", f);
+	buf = capture(&len, page_map, &p);
+	if (buf) {
+		body = buf;
+		if (strncmp(body, "<?xml", 5) == 0 && (body = strchr(body, '\n')))
+			body++;
+		fputs(body ? body : buf, f);
+		free(buf);
+	} else {
+		fputs("<p>The access map could not be drawn: out of memory.</p>\n", f);
+	}
+	fputs("</div>\n</section>\n", f);
+
+	page_findings(f, &p);
+
+	fputs("<section>\n<h2>Log</h2>\n<pre>", f);
+	buf = capture(&len, page_log, &p);
+	if (buf) {
+		html_escape(f, buf);
+		free(buf);
+	} else {
+		fputs("(the log could not be written: out of memory)\n", f);
+	}
+	fputs("</pre>\n</section>\n</body>\n</html>\n", f);
+}
