@@ -878,13 +878,11 @@ static void
 emit_elided(FILE *f, const struct map *m, double y)
 {
 	size_t left = m->n - MAP_HEAD_ROWS - MAP_TAIL_ROWS;
-	double ym = y + m->rh / 2.0;
+	double ym = y + m->rh / 2.0, tw;
+	char text[96];
 
 	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" C_DIM "\""
 	        " stroke-dasharray=\"4 4\"/>\n", m->x0, ym, m->x1, ym);
-	char text[96];
-	double tw;
-
 	tw = snprintf(text, sizeof text, "%zu accesses not drawn (#%d..#%zu)", left, MAP_HEAD_ROWS,
 	              (size_t)MAP_HEAD_ROWS + left - 1) * m->chw + 4 * m->chw;
 	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%u\" fill=\"#ffffff\"/>\n",

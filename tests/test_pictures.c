@@ -481,6 +481,55 @@ map_wide(void)
 }
 
 static void
+map_edges(void)
+{
+	struct mmio_request q0 = req("memcpy", MMIO_FROM_DEVICE, 0x40, 0, 0);
+	struct mmio_request q1 = req("memcpy", MMIO_TO_DEVICE, 0x0, 0, 8);
+	struct doc d, h;
+	char label[256];
+
+	clear();
+	d = render_map(&q0, NULL, 0, NULL, 0);
+	h = render_html(&q0, NULL, 0, 0, NULL, 0);
+	check_xml("map of an empty request", &d);
+	check_xml("page of an empty request", &h);
+	T_CHECK(!has(&d, "class=\"acc ") && has(&d, "empty at 0x40") && has(&d, "No findings") &&
+	        has(&h, "passes: no findings"), "map of an empty request: says so, draws nothing",
+	        "%.200s", d.s);
+	free(d.s);
+	free(h.s);
+
+	/* an access starting before the BAR, an unknown one of no decoded width,
+	 * and a finding naming a record that does not exist */
+	clear();
+	S(-4, 8);
+	push(MMIO_STORE, 0x4, 0, MMIO_CLS_UNKNOWN, 0, 0);
+	judge(&q1);
+	memset(&fnd[nfnd], 0, sizeof fnd[nfnd]);
+	fnd[nfnd].rule = 11;
+	fnd[nfnd].severity = MMIO_SEV_WARN;
+	fnd[nfnd].rec[0] = 9999;
+	fnd[nfnd].rec[1] = UINT32_MAX;
+	fnd[nfnd].at = -4;
+	nfnd++;
+	d = render_map(&q1, recs, nrecs, fnd, nfnd);
+	keep("edges.svg", &d);
+	check_xml("map with a negative offset, a zero-width access, a bogus index", &d);
+	snprintf(label, sizeof label, "map with a negative offset: bytes -0x4..-0x1 outside, both "
+	         "accesses drawn");
+	T_CHECK(count(&d, "class=\"acc ") == 2 && has(&d, "data-bytes=\"-0x4..-0x1\"") &&
+	        has(&d, ">-0x8</text>") && has(&d, "S0 unknown"), label, "%zu acc",
+	        count(&d, "class=\"acc "));
+	free(d.s);
+
+	d = render_heat(NULL, 0, 0, NULL);
+	check_xml("heatmap of an empty sweep", &d);
+	T_CHECK(has(&d, "no requests in this sweep"), "heatmap of an empty sweep: says so",
+	        "%.200s", d.s);
+	free(d.s);
+}
+
+static void
 escape_direct(void)
 {
 	char *s = NULL;
@@ -717,6 +766,54 @@ real(struct rig *rig, const char *helper, enum mmio_dir dir, uint32_t dev, uint3
 	free(h.s);
 }
 
+/* A real sweep: memcpy over lengths 0..63 and offsets 0..15 of the mock BAR. */
+static void
+heatmap_sweep(struct rig *rig)
+{
+	enum { NLEN = 64, NOFF = 16 };
+	static struct heat_cell c[NLEN * NOFF];
+	uint16_t seen[NLEN * NOFF];
+	size_t nseen = 0, i, k;
+	unsigned len, off;
+	struct doc d;
+	const char *n = "heatmap of a real memcpy sweep 64 x 16";
+	char label[256];
+
+	for (len = 0; len < NLEN; len++)
+		for (off = 0; off < NOFF; off++) {
+			struct mmio_request q = req("memcpy", MMIO_TO_DEVICE, 0x100 + off, 0, len);
+			struct heat_cell *x = &c[len * NOFF + off];
+			struct mmio_finding f[CHECK_MAX_FINDINGS];
+			struct check_input in;
+			const char *why;
+			size_t nf;
+
+			x->rules = 0;
+			x->judged = helper_supports(q.helper, &q, &why) && rig_run(rig, &q, &in) == 0;
+			if (!x->judged)
+				continue;
+			nf = check_request(&in, profile_lookup("arm64-device"), f);
+			for (i = 0; i < nf; i++)
+				if (f[i].severity == MMIO_SEV_ERROR)
+					x->rules |= (uint16_t)(1u << f[i].rule);
+			if (!x->rules)
+				continue;
+			for (k = 0; k < nseen && seen[k] != x->rules; k++)
+				;
+			if (k == nseen)
+				seen[nseen++] = x->rules;
+		}
+	d = render_heat("memcpy to-device, arm64-device: length x offset", NLEN, NOFF, c);
+	keep("heat-memcpy.svg", &d);
+	check_xml(n, &d);
+	snprintf(label, sizeof label, "%s: %d cells, a legend entry for each of %zu rule sets", n,
+	         NLEN * NOFF, nseen);
+	T_CHECK(count(&d, "class=\"cell\"") == NLEN * NOFF && count(&d, "class=\"set\"") == nseen,
+	        label, "%zu cells, %zu sets", count(&d, "class=\"cell\""),
+	        count(&d, "class=\"set\""));
+	free(d.s);
+}
+
 static void
 real_requests(void)
 {
@@ -734,6 +831,7 @@ real_requests(void)
 	real(&rig, "memmove", MMIO_WITHIN, 0x110, 0x100, 40, "memmove-within40-up");
 	real(&rig, "mmio-copy", MMIO_TO_DEVICE, 0x13, 0, 29, "mmio-copy29");
 	real(&rig, "memcpy", MMIO_TO_DEVICE, 0x1000, 0, 4096, "memcpy4096");
+	heatmap_sweep(&rig);
 	rig_close(&rig);
 }
 
@@ -748,6 +846,7 @@ main(void)
 	map_escape();
 	map_far_apart();
 	map_wide();
+	map_edges();
 	heatmap();
 	heatmap_big();
 	page_memcpy15();

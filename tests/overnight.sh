@@ -1,0 +1,120 @@
+# overnight.sh - the users' night and morning: a short fuzz-overnight run over
+# memcpy and mmio-copy under arm64-device, its report (matrix, distinct
+# findings, valid SVG, HTML that renders), resuming, bad input; and the
+# exhaustive sweeps and the conformance table.
+# Run by tests/run from the repository root.
+. tests/lib.sh
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run=$tmp/run
+
+# --- bad input: clear error, exit 2, nothing started ------------------------------
+expect_exit "fuzz-overnight: a budget that does not parse exits 2" 2 scripts/fuzz-overnight --no-build -t 8hours "$tmp/x1"
+expect_grep "fuzz-overnight: the bad budget is named" "cannot read the budget '8hours'"
+[[ ! -e $tmp/x1 ]] && pass "fuzz-overnight: nothing created for a bad budget" || fail "fuzz-overnight: nothing created for a bad budget" "$tmp/x1 exists"
+expect_exit "fuzz-overnight: an unknown helper exits 2" 2 scripts/fuzz-overnight --no-build -t 10s -H nosuch "$tmp/x2"
+expect_grep "fuzz-overnight: the unknown helper is named with the valid ones" "unknown helper 'nosuch'; valid: .*mmio-copy"
+expect_exit "fuzz-overnight: an unknown profile exits 2" 2 scripts/fuzz-overnight --no-build -t 10s -p nosuch "$tmp/x3"
+mkdir -p "$tmp/notarun" && echo data >"$tmp/notarun/file"
+expect_exit "fuzz-overnight: a folder that is not a run folder exits 2" 2 scripts/fuzz-overnight --no-build -t 10s "$tmp/notarun"
+[[ ! -e $tmp/notarun/run.conf ]] && pass "fuzz-overnight: nothing written into a foreign folder" || fail "fuzz-overnight: nothing written into a foreign folder" "run.conf created"
+expect_exit "copy_triage: a folder that is not a run folder exits 2" 2 build/copy_triage "$tmp/notarun"
+expect_grep "copy_triage: says it is not a run folder" 'not a fuzz-overnight run folder'
+
+# --- a short night ----------------------------------------------------------------
+scripts/fuzz-overnight --no-build -t 60s -H memcpy,mmio-copy -p arm64-device "$run" >"$tmp/night.log" 2>&1
+rc=$?
+[[ $rc == 1 ]] && pass "fuzz-overnight over memcpy and mmio-copy exits 1 (findings)" || fail "fuzz-overnight over memcpy and mmio-copy exits 1 (findings)" "exit $rc: $(tail -n 5 "$tmp/night.log" | tr '\n' ' ')"
+out=$(cat "$run/report.md" 2>/dev/null)
+expect_grep "report: memcpy fails arm64-device in the matrix" '^\| memcpy \| arm64-device \| \*\*FAIL\*\* \|'
+expect_grep "report: mmio-copy passes arm64-device in the matrix" '^\| mmio-copy \| arm64-device \| pass \|( \|)+$'
+expect_nogrep "report: no finding is about mmio-copy" '^### F[0-9]+ · mmio-copy'
+expect_grep "report: memcpy's overlapping vector stores are a finding (R3)" '^### F[0-9]+ · memcpy under arm64-device · R3 write-once, by vector stores'
+expect_grep "report: each finding has a one-line reproducer" '^build/copy_replay -helper=memcpy -profile=arm64-device -dir='
+distinct=$(grep -c '^### F' "$run/report.md")
+artifacts=$(ls "$run/targets/memcpy@arm64-device/artifacts" | wc -l)
+if ((distinct >= 3 && artifacts > distinct)); then pass "report: $artifacts artifacts grouped into $distinct distinct findings"; else fail "report: duplicates are grouped" "$artifacts artifacts, $distinct findings"; fi
+# the reproducer of every finding replays as a finding
+bad=0
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	build/copy_replay ${cmd#build/copy_replay } >/dev/null 2>&1
+	[[ $? == 1 ]] || bad=$((bad + 1))
+done < <(grep '^build/copy_replay ' "$run/report.md")
+((bad == 0)) && pass "report: every minimal reproducer replays with its finding" || fail "report: every minimal reproducer replays with its finding" "$bad did not"
+# minimal means minimal: the R3 vector-store finding needs no more than 64 bytes
+len=$(awk '/R3 write-once, by vector stores/{f=1} f && /^Minimal request/{print; exit}' "$run/report.md" | grep -o 'length [0-9]*' | awk '{print $2}')
+((${len:-9999} <= 64)) && pass "report: the R3 vector-store reproducer is minimised (length $len)" || fail "report: the R3 vector-store reproducer is minimised" "length ${len:-none}"
+
+# pictures: valid XML, and the page renders
+nsvg=0 badsvg=0
+for s in "$run"/report/*.svg; do
+	[[ -f $s ]] || continue
+	nsvg=$((nsvg + 1))
+	xmllint --noout "$s" 2>/dev/null || badsvg=$((badsvg + 1))
+done
+((nsvg > 0 && badsvg == 0)) && pass "report: all $nsvg access maps are valid XML (xmllint)" || fail "report: access maps are valid XML" "$badsvg of $nsvg invalid"
+# libxml2's HTML parser predates inline SVG, so the page is judged by Chromium below
+nmaps=$(grep -c '^<svg' "$run/report.html")
+nfind=$(grep -c '^### F' "$run/report.md")
+((nmaps == nfind)) && pass "report.html inlines one access map per finding ($nmaps)" || fail "report.html inlines one access map per finding" "$nmaps maps, $nfind findings"
+chrome=$(command -v chromium || command -v chromium-browser)
+if [[ -n $chrome ]]; then
+	shot() { # URL PNG
+		timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+			--disable-background-networking --disable-component-update --disable-sync \
+			--user-data-dir="$tmp/chrome" --window-size=1400,1200 --screenshot="$2" "$1" >/dev/null 2>&1
+	}
+	echo '<!DOCTYPE html><html><body></body></html>' >"$tmp/blank.html"
+	shot "file://$tmp/blank.html" "$tmp/blank.png"
+	shot "file://$run/report.html" "$tmp/report.png"
+	b=$(stat -c %s "$tmp/blank.png" 2>/dev/null || echo 0)
+	r=$(stat -c %s "$tmp/report.png" 2>/dev/null || echo 0)
+	# a blank page compresses to almost nothing; text, tables and maps do not
+	if ((b > 0 && r > 4 * b)); then pass "report.html renders in headless Chromium, not blank ($r bytes vs blank $b)"; else fail "report.html renders in headless Chromium, not blank" "screenshot $r bytes, blank page $b bytes"; fi
+else
+	skip "report.html renders in headless Chromium" "chromium not installed (scripts/setup --test installs it)"
+fi
+
+# --- resume, and a corrupt artifact -------------------------------------------------
+before=$(sed -n 's/^elapsed=//p' "$run/run.conf")
+corpus_before=$(ls "$run/targets/mmio-copy@arm64-device/corpus" | wc -l)
+head -c 2000000 /dev/zero >"$run/targets/memcpy@arm64-device/artifacts/crash-corrupt-oversized"
+mkdir "$run/targets/memcpy@arm64-device/artifacts/crash-not-a-file"
+scripts/fuzz-overnight --no-build -t 5s "$run" >"$tmp/resume.log" 2>&1
+rc=$?
+after=$(sed -n 's/^elapsed=//p' "$run/run.conf")
+[[ $rc == 1 ]] && pass "fuzz-overnight resumes a run folder" || fail "fuzz-overnight resumes a run folder" "exit $rc: $(tail -n 3 "$tmp/resume.log" | tr '\n' ' ')"
+((after > before)) && pass "resume adds to the elapsed time ($before -> $after s)" || fail "resume adds to the elapsed time" "$before -> $after"
+corpus_after=$(ls "$run/targets/mmio-copy@arm64-device/corpus" | wc -l)
+((corpus_after >= corpus_before)) && pass "resume keeps the corpus ($corpus_before -> $corpus_after entries)" || fail "resume keeps the corpus" "$corpus_before -> $corpus_after"
+out=$(cat "$run/report.md")
+expect_grep "triage reports and skips an oversized artifact" 'crash-corrupt-oversized` skipped: .*larger than'
+expect_grep "triage reports and skips a non-file artifact" 'crash-not-a-file` skipped: not a regular file'
+
+# --- sweeps ----------------------------------------------------------------------------
+expect_exit "sweep: toio-generic fails arm64-device" 1 build/copy_sweep -helper=toio-generic -profile=arm64-device -svg="$tmp/toio.svg"
+expect_grep "sweep: toio-generic breaks R1 for lengths 2 and 4 only" '^  R1 width-exact: [0-9]+ requests; lengths 2,4; device offset mod 8: 0,2,4,6$'
+expect_grep "sweep: the first R1 counterexample is an aligned 2-byte copy" 'first: build/copy_replay -helper=toio-generic -profile=arm64-device -dir=to-device -offset=0x1000 -len=2 '
+xmllint --noout "$tmp/toio.svg" 2>/dev/null && pass "sweep: the heatmap is valid XML" || fail "sweep: the heatmap is valid XML" "xmllint failed"
+expect_exit "sweep: mmio-copy passes arm64-device" 0 build/copy_sweep -helper=mmio-copy -profile=arm64-device
+expect_grep "sweep: mmio-copy verdict pass" '^verdict: pass$'
+expect_grep "sweep: mmio-copy covers every direction" 'within +[0-9]+ requests judged, 0 fail'
+expect_exit "sweep: JSON summary" 1 build/copy_sweep -helper=builtin-fixed -profile=arm64-device -max_len=8 -json=1
+expect_grep "sweep: builtin-fixed breaks R5 (it takes unaligned requests as one access)" '"rule":"R5"'
+expect_exit "sweep: unknown helper exits 2" 2 build/copy_sweep -helper=nosuch
+expect_exit "sweep: two helpers at once exits 2" 2 build/copy_sweep -helper=memcpy,natural
+expect_exit "sweep: bad -max_len exits 2" 2 build/copy_sweep -helper=memcpy -max_len=99999
+
+# --- conformance table --------------------------------------------------------------------
+scripts/conformance --no-build -n 16 -H memcpy,natural,mmio-copy -o "$tmp/conf" >"$tmp/conf.log" 2>&1
+rc=$?
+out=$(cat "$tmp/conf.log")
+[[ $rc == 1 ]] && pass "conformance exits 1 when a cell fails" || fail "conformance exits 1 when a cell fails" "exit $rc"
+expect_grep "conformance: mmio-copy passes every profile" '^\| mmio-copy \| pass \| pass \| pass \| pass \|$'
+expect_grep "conformance: memcpy fails arm64-device with a counterexample" '^\| memcpy \| R1 .*`-helper=memcpy -profile=arm64-device -dir=.*-len=[0-9]+'
+expect_grep "conformance: memcpy passes the ram profile" '^\| memcpy \|.* pass \|$'
+[[ -f $tmp/conf/conformance.html ]] && xmllint --html --noout "$tmp/conf/conformance.html" 2>/dev/null &&
+	pass "conformance.html written and parses" || fail "conformance.html written and parses" "missing or invalid"
+expect_exit "conformance: unknown profile exits 2" 2 scripts/conformance --no-build -p nosuch -o "$tmp/conf2"
