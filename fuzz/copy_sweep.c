@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	struct check_input in;
 	struct rig *rig;
 	uint64_t judged[MMIO_NDIR] = { 0 }, failed[MMIO_NDIR] = { 0 }, skipped[MMIO_NDIR] = { 0 };
-	uint64_t total_failed = 0, lost_runs = 0;
+	uint64_t total_failed = 0, lost_runs = 0, accesses = 0;
 	bool json;
 	int a, k, err;
 
@@ -245,6 +245,7 @@ main(int argc, char **argv)
 						return EXIT_RIG;
 					}
 					judged[d]++;
+					accesses += in.nrecs;
 					c->judged = 1;
 					if (in.lost)
 						lost_runs++;
@@ -284,7 +285,8 @@ main(int argc, char **argv)
 				       k++ ? "," : "", dir_name((enum mmio_dir)d),
 				       (unsigned long long)judged[d], (unsigned long long)failed[d],
 				       (unsigned long long)skipped[d]);
-		printf("},\"lost_runs\":%llu,\"rules\":[", (unsigned long long)lost_runs);
+		printf("},\"accesses\":%llu,\"lost_runs\":%llu,\"rules\":[",
+		       (unsigned long long)accesses, (unsigned long long)lost_runs);
 		for (r = 1, k = 0; r <= MMIO_NRULES; r++) {
 			struct rule_stat *s = &stats[r];
 
@@ -312,6 +314,7 @@ main(int argc, char **argv)
 				printf("  %-11s %llu requests judged, %llu fail, %llu not judged\n",
 				       dir_name((enum mmio_dir)d), (unsigned long long)judged[d],
 				       (unsigned long long)failed[d], (unsigned long long)skipped[d]);
+		printf("  %llu accesses trapped\n", (unsigned long long)accesses);
 		if (lost_runs)
 			printf("  %llu requests lost records: their verdict is incomplete\n",
 			       (unsigned long long)lost_runs);
