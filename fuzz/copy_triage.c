@@ -170,45 +170,71 @@ request_flags(char *b, size_t n, const struct target *t, const struct mmio_reque
 		         q->host_misalign, q->pattern);
 }
 
-/*
- * The simplest request breaking the same rule with the same kind of access: lengths ascending (all up to
- * 64, then the original), device offsets 0x100 + 0..63, host misalignment 0
- * before the original's; within keeps its source residue modulo 64.
- */
-static struct mmio_request
-minimise(const struct target *t, const struct mmio_request *q0, const char *key)
+/* Whether q still shows the problem `key`; counts against the budget. */
+static bool
+shows(const struct target *t, const struct mmio_request *q, const char *key, unsigned *runs)
 {
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	struct check_input in;
 	key_t_ keys[MAX_KEYS];
-	unsigned runs = 0, li, r, m, nlens;
-	uint32_t lens[66];
 	size_t nf;
 
-	nlens = 0;
-	for (li = 0; li <= 64 && li < q0->len; li++)
-		lens[nlens++] = li;
-	lens[nlens++] = q0->len;
-	for (li = 0; li < nlens; li++)
+	if (fuzz_validate(q) != 0 || ++*runs > MIN_BUDGET)
+		return false;
+	return has_key(keys, judge(t, q, &in, f, &nf, keys), key);
+}
+
+/*
+ * The simplest request showing the same problem. Short lengths are tried
+ * exhaustively (0..64 at device offsets 0x100 + 0..63, host misalignment 0
+ * first); longer problems (a string path past a size threshold) climb a
+ * ladder of lengths in steps of 64 at the original offsets, step back down to
+ * the shortest that still shows it, then try simpler offsets at that length.
+ */
+static struct mmio_request
+minimise(const struct target *t, const struct mmio_request *q0, const char *key)
+{
+	struct mmio_request q, best = *q0;
+	unsigned runs = 0, r, m, len;
+
+	for (len = 0; len <= 64 && len < q0->len; len++)
 		for (r = 0; r < 64; r++)
 			for (m = 0; m < 2; m++) {
-				struct mmio_request q = *q0;
-
 				if (m == 1 && q0->host_misalign == 0)
 					continue;
-				q.len = lens[li];
+				q = *q0;
+				q.len = len;
 				q.dev_off = 0x100 + r;
 				q.host_misalign = m ? q0->host_misalign : 0;
 				if (q.dir == MMIO_WITHIN)
 					q.src_off = 0x800 + q0->src_off % 64;
-				if (fuzz_validate(&q) != 0)
-					continue;
-				if (++runs > MIN_BUDGET)
-					return *q0;
-				if (has_key(keys, judge(t, &q, &in, f, &nf, keys), key))
+				if (shows(t, &q, key, &runs))
 					return q;
 			}
-	return *q0;
+	for (len = 65; len < q0->len; len += 64) {
+		q = *q0;
+		q.len = len;
+		if (!shows(t, &q, key, &runs))
+			continue;
+		best = q;
+		while (best.len > 65) {
+			q.len = best.len - 1;
+			if (!shows(t, &q, key, &runs))
+				break;
+			best = q;
+		}
+		break;
+	}
+	for (r = 0; r < 64; r++) {
+		q = best;
+		q.dev_off = 0x100 + r;
+		q.host_misalign = 0;
+		if (q.dir == MMIO_WITHIN)
+			q.src_off = 0x800 + q0->src_off % 64;
+		if (shows(t, &q, key, &runs))
+			return q;
+	}
+	return best;
 }
 
 /* ---- the child: one target's artifacts ---------------------------------------- */
@@ -685,6 +711,27 @@ write_report(void)
 		fprintf(html, "</tr>\n");
 	}
 	fprintf(html, "</table>\n");
+
+	/* the list a maintainer reads first: one line per distinct problem */
+	if (ngroups) {
+		fprintf(md, "\n## At a glance\n\n");
+		fprintf(html, "<h2>At a glance</h2>\n<ol>\n");
+		for (i = 0; i < ngroups; i++) {
+			char title[128];
+
+			problem_title(groups[i].sig, title, sizeof title);
+			fprintf(md, "- **%s** %s under %s: %s (seen %u, minimal length %u)\n", groups[i].id,
+			        targets[groups[i].target].helper->name,
+			        targets[groups[i].target].profile->name, title, groups[i].count,
+			        groups[i].min_len);
+			fprintf(html, "<li><a href=\"#%s\">%s</a> %s under %s: %s (seen %u, minimal "
+			        "length %u)</li>\n", groups[i].id, groups[i].id,
+			        targets[groups[i].target].helper->name,
+			        targets[groups[i].target].profile->name, title, groups[i].count,
+			        groups[i].min_len);
+		}
+		fprintf(html, "</ol>\n");
+	}
 
 	fprintf(md, "\n## Findings\n");
 	fprintf(html, "<h2>Findings</h2>\n");
