@@ -29,7 +29,8 @@ static struct {
 const char fuzz_flags_help[] =
 "  -helper=NAME[,NAME..]  helpers to drive (default: every built-in); -helper=help lists them\n"
 "  -helper_lib=PATH[,..]  load helpers from a shared object first (see examples/README.md)\n"
-"  -profile=NAME[,NAME..] profiles to judge under (default: arm64-device); -profile=help lists them\n"
+"  -profile=NAME[,NAME..] profiles to judge under (default: arm64-device);\n"
+"                         -profile=help lists them\n"
 "  -rules=SPEC            switch rules in every selected profile: +R8 on, -R5 off, R3=warn\n"
 "  -strategy=NAME         emulate (default: decode and perform on the alias, one signal per\n"
 "                         access) or step (single-step the real instruction)\n"
@@ -45,8 +46,8 @@ fuzz_options(void)
 
 /* ---- flags ------------------------------------------------------------------ */
 
-static const char *
-flag_value(const char *arg, const char *name)
+const char *
+fuzz_flag(const char *arg, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -55,6 +56,44 @@ flag_value(const char *arg, const char *name)
 	if (arg[0] != '-' || strncmp(arg + 1, name, n) != 0 || arg[1 + n] != '=')
 		return NULL;
 	return arg + 2 + n;
+}
+
+int
+fuzz_number(const char *tool, const char *name, const char *v, unsigned long lo,
+            unsigned long hi, uint32_t *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi) {
+		fprintf(stderr, "%s: -%s=%s: not a number from %lu to %lu\n", tool, name, v, lo, hi);
+		return -1;
+	}
+	*out = (uint32_t)n;
+	return 0;
+}
+
+int
+fuzz_check_flags(const char *tool, int argc, char **argv, const char *const *valid)
+{
+	int a, k;
+
+	for (a = 1; a < argc; a++) {
+		if (argv[a][0] != '-')
+			continue;
+		for (k = 0; valid[k] && !fuzz_flag(argv[a], valid[k]); k++)
+			;
+		if (valid[k])
+			continue;
+		fprintf(stderr, "%s: unknown flag '%s' (valid: ", tool, argv[a]);
+		for (k = 0; valid[k]; k++)
+			fprintf(stderr, "%s-%s=", k ? ", " : "", valid[k]);
+		fprintf(stderr, "); see --help\n");
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 static void
@@ -169,7 +208,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 	if (unknown)
 		*unknown = NULL;
 	for (a = 1; a < argc; a++) {
-		if ((v = flag_value(argv[a], "helper_lib"))) {
+		if ((v = fuzz_flag(argv[a], "helper_lib"))) {
 			fz.libs = v;
 			snprintf(libs, sizeof libs, "%s", v);
 			for (tok = strtok_r(libs, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
@@ -177,21 +216,21 @@ fuzz_init(int argc, char **argv, const char **unknown)
 					fprintf(stderr, "error: %s\n", rig_error());
 					return EXIT_USAGE;
 				}
-		} else if ((v = flag_value(argv[a], "helper"))) {
+		} else if ((v = fuzz_flag(argv[a], "helper"))) {
 			helper_spec = v;
-		} else if ((v = flag_value(argv[a], "profile"))) {
+		} else if ((v = fuzz_flag(argv[a], "profile"))) {
 			profile_spec = v;
-		} else if ((v = flag_value(argv[a], "rules"))) {
+		} else if ((v = fuzz_flag(argv[a], "rules"))) {
 			rules = v;
-		} else if ((v = flag_value(argv[a], "strategy"))) {
+		} else if ((v = fuzz_flag(argv[a], "strategy"))) {
 			if (logger_strategy_parse(v, &fz.opt.strategy) != 0) {
 				fprintf(stderr, "error: %s\n", rig_error());
 				return EXIT_USAGE;
 			}
-		} else if ((v = flag_value(argv[a], "bar_size"))) {
+		} else if ((v = fuzz_flag(argv[a], "bar_size"))) {
 			if ((err = parse_size(v, &fz.opt.bar_size)) != 0)
 				return err;
-		} else if ((v = flag_value(argv[a], "max_copy_len"))) {
+		} else if ((v = fuzz_flag(argv[a], "max_copy_len"))) {
 			if ((err = parse_size(v, &n)) != 0)
 				return err;
 			if (n > MMIO_REQ_MAX_LEN) {
@@ -199,7 +238,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 				return EXIT_USAGE;
 			}
 			fz.opt.max_copy_len = (uint32_t)n;
-		} else if ((v = flag_value(argv[a], "json"))) {
+		} else if ((v = fuzz_flag(argv[a], "json"))) {
 			fz.opt.format = strcmp(v, "0") ? OUT_JSON : OUT_TEXT;
 		} else if (unknown && !*unknown && argv[a][0] == '-') {
 			*unknown = argv[a];

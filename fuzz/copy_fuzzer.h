@@ -4,7 +4,7 @@
  * The target knows nothing of libFuzzer: a driver parses the command line
  * through fuzz_init, feeds inputs to fuzz_one and decides what a finding
  * means (libFuzzer's driver aborts so the engine keeps the input; the replay
- * driver sets its exit code). The input format is docs/input-format.md.
+ * driver sets its exit code). The input format is corpora/README.md.
  */
 #ifndef COPY_FUZZER_H
 #define COPY_FUZZER_H
@@ -24,7 +24,7 @@ enum fuzz_verdict {
 	FUZZ_FINDING,   /* judged, at least one error finding (or records were lost) */
 };
 
-/* Exit codes of the tools (docs/tools.md). */
+/* Exit codes of the tools (README.md, "Tools"). */
 #define EXIT_CLEAN    0
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE    2
@@ -86,6 +86,17 @@ const struct mmio_helper *const *fuzz_helpers(unsigned *count);
 
 /* Find a selected helper by name; NULL if not selected. */
 const struct mmio_helper *fuzz_helper(const char *name);
+
+/* ---- command-line helpers the drivers share ---- */
+
+/* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */
+const char *fuzz_flag(const char *arg, const char *name);
+/* Parse a number from lo to hi (0x allowed); on error print "tool: -name=v: ..." and return -1. */
+int fuzz_number(const char *tool, const char *name, const char *v, unsigned long lo,
+                unsigned long hi, uint32_t *out);
+/* 0 if every argument starting with '-' is one of the NULL-terminated valid flags,
+ * else print the first unknown one with the valid list and return EXIT_USAGE. */
+int fuzz_check_flags(const char *tool, int argc, char **argv, const char *const *valid);
 
 /* Provided by the driver: one coverage feature of the access shapes. */
 void fuzz_feature(uint32_t feature);

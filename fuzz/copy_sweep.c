@@ -62,34 +62,6 @@ fuzz_feature(uint32_t feature)
 	(void)feature;
 }
 
-static const char *
-flag(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (arg[0] == '-' && arg[1] == '-')
-		arg++;
-	if (arg[0] != '-' || strncmp(arg + 1, name, n) || arg[1 + n] != '=')
-		return NULL;
-	return arg + 2 + n;
-}
-
-static int
-number(const char *name, const char *v, unsigned long lo, unsigned long hi, unsigned *out)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(v, &end, 0);
-	if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi) {
-		fprintf(stderr, "copy_sweep: -%s=%s: not a number from %lu to %lu\n", name, v, lo, hi);
-		return -1;
-	}
-	*out = (unsigned)n;
-	return 0;
-}
-
 /* "0, 2, 4-256": runs of set entries as ranges. */
 static void
 ranges(FILE *f, const uint8_t *set, unsigned n)
@@ -138,7 +110,8 @@ replay_cmd(FILE *f, const struct mmio_request *q, const char *profile)
 int
 main(int argc, char **argv)
 {
-	unsigned max_len = 256, noff = 64, nmis = 8, nhelpers, nprof, len, off, mis, d, r;
+	uint32_t max_len = 256, noff = 64, nmis = 8;
+	unsigned nhelpers, nprof, len, off, mis, d, r;
 	const char *v, *svg = NULL;
 	enum mmio_dir only = MMIO_NDIR;
 	const struct mmio_helper *const *hs;
@@ -153,35 +126,36 @@ main(int argc, char **argv)
 	bool json;
 	int a, k, err;
 
-	for (a = 1; a < argc; a++) {
+	for (a = 1; a < argc; a++)
 		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help") ||
 		    !strcmp(argv[a], "-help=1")) {
 			printf(usage, fuzz_flags_help);
 			return EXIT_CLEAN;
 		}
-		for (k = 0; sweep_flags[k] && !flag(argv[a], sweep_flags[k]); k++)
-			;
-		if (!sweep_flags[k]) {
-			fprintf(stderr, "copy_sweep: unknown argument '%s' (valid: ", argv[a]);
-			for (k = 0; sweep_flags[k]; k++)
-				fprintf(stderr, "%s-%s=", k ? ", " : "", sweep_flags[k]);
-			fprintf(stderr, "); see --help\n");
+	if (fuzz_check_flags("copy_sweep", argc, argv, sweep_flags) != 0)
+		return EXIT_USAGE;
+	for (a = 1; a < argc; a++) {
+		if (argv[a][0] != '-') {
+			fprintf(stderr, "copy_sweep: unexpected argument '%s'; see --help\n", argv[a]);
 			return EXIT_USAGE;
 		}
-		if ((v = flag(argv[a], "max_len")) && number("max_len", v, 0, MMIO_REQ_MAX_LEN, &max_len))
+		if ((v = fuzz_flag(argv[a], "max_len")) &&
+		    fuzz_number("copy_sweep", "max_len", v, 0, MMIO_REQ_MAX_LEN, &max_len))
 			return EXIT_USAGE;
-		if ((v = flag(argv[a], "offsets")) && number("offsets", v, 1, 4096, &noff))
+		if ((v = fuzz_flag(argv[a], "offsets")) &&
+		    fuzz_number("copy_sweep", "offsets", v, 1, 4096, &noff))
 			return EXIT_USAGE;
-		if ((v = flag(argv[a], "misaligns")) && number("misaligns", v, 1, MMIO_HOST_ALIGN, &nmis))
+		if ((v = fuzz_flag(argv[a], "misaligns")) &&
+		    fuzz_number("copy_sweep", "misaligns", v, 1, MMIO_HOST_ALIGN, &nmis))
 			return EXIT_USAGE;
-		if ((v = flag(argv[a], "svg")))
+		if ((v = fuzz_flag(argv[a], "svg")))
 			svg = v;
-		if ((v = flag(argv[a], "dir")) && dir_parse(v, &only) != 0) {
+		if ((v = fuzz_flag(argv[a], "dir")) && dir_parse(v, &only) != 0) {
 			fprintf(stderr, "copy_sweep: %s\n", rig_error());
 			return EXIT_USAGE;
 		}
 	}
-	for (a = 1; a < argc && !flag(argv[a], "helper"); a++)
+	for (a = 1; a < argc && !fuzz_flag(argv[a], "helper"); a++)
 		;
 	if (a == argc) {
 		fprintf(stderr, "copy_sweep: name the helper to sweep with -helper=NAME "

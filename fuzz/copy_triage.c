@@ -281,7 +281,7 @@ read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn)
  *   G key request len svg log sentence
  */
 static void
-child_triage(const struct target *t, unsigned ti, FILE *res, const char *resume_after,
+child_triage(const struct target *t, FILE *res, const char *resume_after,
              bool with_report)
 {
 	static uint8_t buf[INPUT_MAX];
@@ -389,7 +389,6 @@ child_triage(const struct target *t, unsigned ti, FILE *res, const char *resume_
 		        sentence);
 		fflush(res);
 	}
-	(void)ti;
 }
 
 /* ---- the parent --------------------------------------------------------------------- */
@@ -456,7 +455,7 @@ triage_target(unsigned ti, bool with_report)
 			return EXIT_RIG;
 		}
 		if (pid == 0) {
-			child_triage(&targets[ti], ti, res, resume ? last : NULL, with_report);
+			child_triage(&targets[ti], res, resume ? last : NULL, with_report);
 			fclose(res);
 			_exit(0);
 		}

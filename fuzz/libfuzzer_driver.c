@@ -41,7 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			       "Rig flags:\n%s"
 			       "A finding prints the request, its access log, the findings and a replay\n"
 			       "command, then aborts so libFuzzer keeps the input. Input format:\n"
-			       "docs/input-format.md. libFuzzer's own flags follow.\n\n",
+			       "corpora/README.md. libFuzzer's own flags follow.\n\n",
 			       fuzz_flags_help);
 			return 0;
 		}

@@ -38,7 +38,7 @@ static const char usage[] =
 "  -html=FILE             also write a self-contained HTML page: map, findings, log\n"
 "\n"
 "Exit status: 0 no error finding, 1 findings, 2 usage or input error, 3 rig failure.\n"
-"Input format: docs/input-format.md; log format: docs/log-format.md.\n";
+"Input format: corpora/README.md; log format: docs/log-format.md.\n";
 
 static const char *const replay_flags[] = {
 	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet", "svg", "html",
@@ -50,34 +50,6 @@ void
 fuzz_feature(uint32_t feature)
 {
 	(void)feature;
-}
-
-static const char *
-flag(const char *arg, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (arg[0] == '-' && arg[1] == '-')
-		arg++;
-	if (arg[0] != '-' || strncmp(arg + 1, name, n) || arg[1 + n] != '=')
-		return NULL;
-	return arg + 2 + n;
-}
-
-static int
-number(const char *name, const char *v, unsigned long max, uint32_t *out)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(v, &end, 0);
-	if (errno || end == v || *end || v[0] == '-' || n > max) {
-		fprintf(stderr, "copy_replay: -%s=%s: not a number from 0 to %lu\n", name, v, max);
-		return -1;
-	}
-	*out = (uint32_t)n;
-	return 0;
 }
 
 static enum fuzz_verdict worst;
@@ -183,7 +155,6 @@ main(int argc, char **argv)
 	bool from_flags = false, have_len = false;
 	uint32_t x;
 	int a, err, npaths = 0;
-	unsigned k;
 
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help") ||
@@ -191,60 +162,51 @@ main(int argc, char **argv)
 			printf(usage, fuzz_flags_help);
 			return EXIT_CLEAN;
 		}
-		if (argv[a][0] != '-') {
+		if (argv[a][0] != '-')
 			npaths++;
-			continue;
-		}
-		for (k = 0; replay_flags[k] && !flag(argv[a], replay_flags[k]); k++)
-			;
-		if (!replay_flags[k]) {
-			fprintf(stderr, "copy_replay: unknown flag '%s' (valid: ", argv[a]);
-			for (k = 0; replay_flags[k]; k++)
-				fprintf(stderr, "%s-%s=", k ? ", " : "", replay_flags[k]);
-			fprintf(stderr, "); see --help\n");
-			return EXIT_USAGE;
-		}
 	}
+	if (fuzz_check_flags("copy_replay", argc, argv, replay_flags) != 0)
+		return EXIT_USAGE;
 	err = fuzz_init(argc, argv, NULL);
 	if (err)
 		return err;
 	fuzz_options()->verbose = true;
 
 	for (a = 1; a < argc; a++) {
-		if ((v = flag(argv[a], "svg"))) {
+		if ((v = fuzz_flag(argv[a], "svg"))) {
 			fuzz_options()->svg_path = v;
-		} else if ((v = flag(argv[a], "html"))) {
+		} else if ((v = fuzz_flag(argv[a], "html"))) {
 			fuzz_options()->html_path = v;
-		} else if ((v = flag(argv[a], "quiet"))) {
+		} else if ((v = fuzz_flag(argv[a], "quiet"))) {
 			fuzz_options()->verbose = !strcmp(v, "0");
 			fuzz_options()->quiet = !fuzz_options()->verbose;
-		} else if ((v = flag(argv[a], "helper"))) {
+		} else if ((v = fuzz_flag(argv[a], "helper"))) {
 			helper = v;
-		} else if ((v = flag(argv[a], "dir"))) {
+		} else if ((v = fuzz_flag(argv[a], "dir"))) {
 			from_flags = true;
 			if (dir_parse(v, &q.dir) != 0) {
 				fprintf(stderr, "copy_replay: %s\n", rig_error());
 				return EXIT_USAGE;
 			}
-		} else if ((v = flag(argv[a], "offset"))) {
+		} else if ((v = fuzz_flag(argv[a], "offset"))) {
 			from_flags = true;
-			if (number("offset", v, UINT32_MAX, &q.dev_off))
+			if (fuzz_number("copy_replay", "offset", v, 0, UINT32_MAX, &q.dev_off))
 				return EXIT_USAGE;
-		} else if ((v = flag(argv[a], "src-offset"))) {
+		} else if ((v = fuzz_flag(argv[a], "src-offset"))) {
 			from_flags = true;
-			if (number("src-offset", v, UINT32_MAX, &q.src_off))
+			if (fuzz_number("copy_replay", "src-offset", v, 0, UINT32_MAX, &q.src_off))
 				return EXIT_USAGE;
-		} else if ((v = flag(argv[a], "len"))) {
+		} else if ((v = fuzz_flag(argv[a], "len"))) {
 			from_flags = have_len = true;
-			if (number("len", v, MMIO_REQ_MAX_LEN, &q.len))
+			if (fuzz_number("copy_replay", "len", v, 0, MMIO_REQ_MAX_LEN, &q.len))
 				return EXIT_USAGE;
-		} else if ((v = flag(argv[a], "src-align"))) {
+		} else if ((v = fuzz_flag(argv[a], "src-align"))) {
 			from_flags = true;
-			if (number("src-align", v, MMIO_HOST_ALIGN - 1, &q.host_misalign))
+			if (fuzz_number("copy_replay", "src-align", v, 0, MMIO_HOST_ALIGN - 1, &q.host_misalign))
 				return EXIT_USAGE;
-		} else if ((v = flag(argv[a], "pattern"))) {
+		} else if ((v = fuzz_flag(argv[a], "pattern"))) {
 			from_flags = true;
-			if (number("pattern", v, 255, &x))
+			if (fuzz_number("copy_replay", "pattern", v, 0, 255, &x))
 				return EXIT_USAGE;
 			q.pattern = (uint8_t)x;
 		}

@@ -832,7 +832,6 @@ static void
 x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 {
 	const struct tmpl *t = tmpl_get((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
-	bool df = uc->uc_mcontext.gregs[REG_EFL] & 0x400;
 	unsigned i;
 
 	in->pc = t->pc;
@@ -861,7 +860,6 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 		a->elem = t->elem;
 		a->lanes = t->mask == MASK_NONE || t->op == OP_MOVDIR64B ? full_lanes(t->width)
 		                                                         : mask_lanes(t, uc);
-		(void)df;
 	}
 }
 
