@@ -93,6 +93,21 @@ out=$(cat "$run/report.md")
 expect_grep "triage reports and skips an oversized artifact" 'crash-corrupt-oversized` skipped: .*larger than'
 expect_grep "triage reports and skips a non-file artifact" 'crash-not-a-file` skipped: not a regular file'
 
+# --- interrupted: triage still runs, nothing is lost ------------------------------------
+scripts/fuzz-overnight --no-build -t 10m -H memcpy "$tmp/int" >"$tmp/int.log" 2>&1 &
+pid=$!
+sleep 8
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[[ $rc == 130 ]] && pass "fuzz-overnight: SIGTERM stops the night with status 130" || fail "fuzz-overnight: SIGTERM stops the night with status 130" "exit $rc"
+[[ -f $tmp/int/report.md ]] && pass "fuzz-overnight: an interrupted night is still triaged" || fail "fuzz-overnight: an interrupted night is still triaged" "no report.md: $(tail -n 3 "$tmp/int.log" | tr '\n' ' ')"
+e=$(sed -n 's/^elapsed=//p' "$tmp/int/run.conf")
+((e > 0 && e < 60)) && pass "fuzz-overnight: the interrupted run records its elapsed time ($e s)" || fail "fuzz-overnight: the interrupted run records its elapsed time" "elapsed=$e"
+n=$(ls "$tmp/int/targets/memcpy@arm64-device/artifacts" | wc -l)
+((n > 0)) && pass "fuzz-overnight: the interrupted run kept its artifacts ($n)" || fail "fuzz-overnight: the interrupted run kept its artifacts" "none"
+pgrep -f "artifact_prefix=$tmp/int/" >/dev/null && fail "fuzz-overnight: no fuzzer outlives an interrupted night" "$(pgrep -fa "artifact_prefix=$tmp/int/" | head -n 1)" || pass "fuzz-overnight: no fuzzer outlives an interrupted night"
+
 # --- sweeps ----------------------------------------------------------------------------
 expect_exit "sweep: toio-generic fails arm64-device" 1 build/copy_sweep -helper=toio-generic -profile=arm64-device -svg="$tmp/toio.svg"
 expect_grep "sweep: toio-generic breaks R1 for lengths 2 and 4 only" '^  R1 width-exact: [0-9]+ requests; lengths 2,4; device offset mod 8: 0,2,4,6$'
