@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "copy_fuzzer.h"
 
@@ -413,9 +414,58 @@ features(const struct check_input *in, const struct mmio_finding *f, size_t nf)
 		fuzz_feature(mix(0xf00d, f[i].rule | (uint32_t)f[i].severity << 8));
 }
 
+void
+fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile)
+{
+	int o = snprintf(buf, n, "-helper=%s -profile=%s -dir=%s -offset=0x%x", q->helper->name,
+	                 profile, dir_name(q->dir), q->dev_off);
+
+	if (q->dir == MMIO_WITHIN && o > 0 && (size_t)o < n)
+		o += snprintf(buf + o, n - (size_t)o, " -src-offset=0x%x", q->src_off);
+	if (o > 0 && (size_t)o < n)
+		snprintf(buf + o, n - (size_t)o, " -len=%u -src-align=%u -pattern=%u", q->len,
+		         q->host_misalign, q->pattern);
+}
+
+bool
+fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn)
+{
+	struct stat st;
+	FILE *f;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, whyn, "%s", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whyn, "not a regular file");
+		return false;
+	}
+	if ((uint64_t)st.st_size > FUZZ_INPUT_MAX) {
+		snprintf(why, whyn, "%lld bytes, larger than any copy_fuzzer input (%u)",
+		         (long long)st.st_size, FUZZ_INPUT_MAX);
+		return false;
+	}
+	if (!(f = fopen(path, "rb"))) {
+		snprintf(why, whyn, "cannot open: %s", strerror(errno));
+		return false;
+	}
+	*n = fread(buf, 1, FUZZ_INPUT_MAX, f);
+	if (ferror(f)) {
+		snprintf(why, whyn, "cannot read: %s", strerror(errno));
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
+/* The command that replays q: the run's own rig flags, then the request. */
 static void
 print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *p)
 {
+	char args[512];
+
 	fputs("# replay: build/copy_replay", out);
 	if (fz.libs)
 		fprintf(out, " -helper_lib=%s", fz.libs);
@@ -423,11 +473,8 @@ print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *
 		fprintf(out, " -rules=%s", fz.rules);
 	if (fz.opt.bar_size != BAR_DEFAULT_SIZE)
 		fprintf(out, " -bar_size=%zu", fz.opt.bar_size);
-	fprintf(out, " -helper=%s -profile=%s -strategy=%s -dir=%s -offset=0x%x", q->helper->name,
-	        p->name, logger_strategy_names[fz.opt.strategy], dir_name(q->dir), q->dev_off);
-	if (q->dir == MMIO_WITHIN)
-		fprintf(out, " -src-offset=0x%x", q->src_off);
-	fprintf(out, " -len=%u -src-align=%u -pattern=%u\n", q->len, q->host_misalign, q->pattern);
+	fuzz_request_args(args, sizeof args, q, p->name);
+	fprintf(out, " %s -strategy=%s\n", args, logger_strategy_names[fz.opt.strategy]);
 }
 
 int

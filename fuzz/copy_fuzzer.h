@@ -87,7 +87,18 @@ const struct mmio_helper *const *fuzz_helpers(unsigned *count);
 /* Find a selected helper by name; NULL if not selected. */
 const struct mmio_helper *fuzz_helper(const char *name);
 
-/* ---- command-line helpers the drivers share ---- */
+/* ---- what the drivers share ---- */
+
+/* Largest input file the tools read; only the first FUZZ_BLOCK bytes matter. */
+#define FUZZ_INPUT_MAX (1u << 20)
+
+/* Read an input file (at most FUZZ_INPUT_MAX bytes) into buf; false, with *why
+ * saying so, if it is not a regular file, is larger, or cannot be read. */
+bool fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn);
+
+/* The copy_replay flags that make request q under profile, into buf:
+ * "-helper=.. -profile=.. -dir=.. -offset=.. [-src-offset=..] -len=.. -src-align=.. -pattern=..". */
+void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile);
 
 /* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */
 const char *fuzz_flag(const char *arg, const char *name);

@@ -97,16 +97,6 @@ bits(FILE *f, uint64_t b, unsigned n)
 	ranges(f, set, n < 64 ? n : 64);
 }
 
-static void
-replay_cmd(FILE *f, const struct mmio_request *q, const char *profile)
-{
-	fprintf(f, "build/copy_replay -helper=%s -profile=%s -dir=%s -offset=0x%x", q->helper->name,
-	        profile, dir_name(q->dir), q->dev_off);
-	if (q->dir == MMIO_WITHIN)
-		fprintf(f, " -src-offset=0x%x", q->src_off);
-	fprintf(f, " -len=%u -src-align=%u", q->len, q->host_misalign);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -123,6 +113,7 @@ main(int argc, char **argv)
 	struct rig *rig;
 	uint64_t judged[MMIO_NDIR] = { 0 }, failed[MMIO_NDIR] = { 0 }, skipped[MMIO_NDIR] = { 0 };
 	uint64_t total_failed = 0, lost_runs = 0, accesses = 0;
+	char args[512];
 	bool json;
 	int a, k, err;
 
@@ -273,7 +264,8 @@ main(int argc, char **argv)
 			printf("\",\"offset_mod8\":\"");
 			bits(stdout, s->offmod8, 8);
 			printf("\",\"replay\":\"");
-			replay_cmd(stdout, &s->first, p->name);
+			fuzz_request_args(args, sizeof args, &s->first, p->name);
+			printf("build/copy_replay %s", args);
 			printf("\",\"why\":\"");
 			json_escape(stdout, s->why);
 			printf("\"}");
@@ -304,7 +296,8 @@ main(int argc, char **argv)
 			printf("; device offset mod 8: ");
 			bits(stdout, s->offmod8, 8);
 			printf("\n    first: ");
-			replay_cmd(stdout, &s->first, p->name);
+			fuzz_request_args(args, sizeof args, &s->first, p->name);
+			printf("build/copy_replay %s", args);
 			printf("\n    why: %s\n", s->why);
 		}
 	}

@@ -31,9 +31,7 @@
 
 #define RUN_MAGIC "mmiorig-run 1"
 #define MAX_TARGETS 256
-#define MAX_ARTIFACTS 100000
 #define MAX_GROUPS 512
-#define INPUT_MAX (1u << 20)
 #define MIN_BUDGET 20000  /* requests one minimisation may run */
 #define SIG_LEN 256
 
@@ -109,14 +107,14 @@ note(const char *fmt, ...)
  * problem into many; the minimal reproducer shows them.
  */
 #define MAX_KEYS CHECK_MAX_FINDINGS
-typedef char key_t_[48];
+typedef char problem_key[48];
 
 static size_t
-keys_of(const struct check_input *in, const struct mmio_finding *f, size_t nf, key_t_ *keys)
+keys_of(const struct check_input *in, const struct mmio_finding *f, size_t nf, problem_key *keys)
 {
 	const struct mmio_record *r;
 	size_t i, j, n = 0;
-	key_t_ k;
+	problem_key k;
 
 	if (in->lost)
 		snprintf(keys[n++], sizeof keys[0], "lost-records");
@@ -139,7 +137,7 @@ keys_of(const struct check_input *in, const struct mmio_finding *f, size_t nf, k
 
 static size_t
 judge(const struct target *t, const struct mmio_request *q, struct check_input *in,
-      struct mmio_finding *f, size_t *nf, key_t_ *keys)
+      struct mmio_finding *f, size_t *nf, problem_key *keys)
 {
 	*nf = 0;
 	if (rig_run(fuzz_rig(), q, in) != 0)
@@ -149,25 +147,12 @@ judge(const struct target *t, const struct mmio_request *q, struct check_input *
 }
 
 static bool
-has_key(key_t_ *keys, size_t n, const char *key)
+has_key(problem_key *keys, size_t n, const char *key)
 {
 	while (n--)
 		if (!strcmp(keys[n], key))
 			return true;
 	return false;
-}
-
-static void
-request_flags(char *b, size_t n, const struct target *t, const struct mmio_request *q)
-{
-	int o = snprintf(b, n, "-helper=%s -profile=%s -dir=%s -offset=0x%x", t->helper->name,
-	                 t->profile->name, dir_name(q->dir), q->dev_off);
-
-	if (q->dir == MMIO_WITHIN && o > 0 && (size_t)o < n)
-		o += snprintf(b + o, n - (size_t)o, " -src-offset=0x%x", q->src_off);
-	if (o > 0 && (size_t)o < n)
-		snprintf(b + o, n - (size_t)o, " -len=%u -src-align=%u -pattern=%u", q->len,
-		         q->host_misalign, q->pattern);
 }
 
 /* Whether q still shows the problem `key`; counts against the budget. */
@@ -176,7 +161,7 @@ shows(const struct target *t, const struct mmio_request *q, const char *key, uns
 {
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	struct check_input in;
-	key_t_ keys[MAX_KEYS];
+	problem_key keys[MAX_KEYS];
 	size_t nf;
 
 	if (fuzz_validate(q) != 0 || ++*runs > MIN_BUDGET)
@@ -245,35 +230,6 @@ by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static bool
-read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn)
-{
-	struct stat st;
-	FILE *f;
-
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whyn, "not a regular file");
-		return false;
-	}
-	if ((size_t)st.st_size > INPUT_MAX) {
-		snprintf(why, whyn, "%lld bytes, larger than any copy_fuzzer input",
-		         (long long)st.st_size);
-		return false;
-	}
-	if (!(f = fopen(path, "rb"))) {
-		snprintf(why, whyn, "cannot open: %s", strerror(errno));
-		return false;
-	}
-	*n = fread(buf, 1, INPUT_MAX, f);
-	if (ferror(f)) {
-		snprintf(why, whyn, "cannot read: %s", strerror(errno));
-		fclose(f);
-		return false;
-	}
-	fclose(f);
-	return true;
-}
-
 /*
  * Results file lines (tab-separated), written as the child goes:
  *   S name                    about to replay this artifact (the crash marker)
@@ -284,9 +240,9 @@ static void
 child_triage(const struct target *t, FILE *res, const char *resume_after,
              bool with_report)
 {
-	static uint8_t buf[INPUT_MAX];
-	static struct { key_t_ key; struct mmio_request q; } seen[MAX_GROUPS];
-	key_t_ keys[MAX_KEYS];
+	static uint8_t buf[FUZZ_INPUT_MAX];
+	static struct { problem_key key; struct mmio_request q; } seen[MAX_GROUPS];
+	problem_key keys[MAX_KEYS];
 	unsigned nseen = 0, i;
 	struct dirent **ents;
 	char dir[2600], path[2900], why[256];
@@ -316,7 +272,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 		fflush(res);
 		st.st_mtime = 0;
 		stat(path, &st);
-		if (!read_input(path, buf, &n, why, sizeof why)) {
+		if (!fuzz_read_input(path, buf, &n, why, sizeof why)) {
 			fprintf(res, "A\t%s\tskipped\t%lld\t%s\n", name, (long long)st.st_mtime, why);
 			continue;
 		}
@@ -360,7 +316,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 		fflush(res);
 		q = minimise(t, &seen[i].q, seen[i].key);
 		judge(t, &q, &in, f, &nf, keys);
-		request_flags(req, sizeof req, t, &q);
+		fuzz_request_args(req, sizeof req, &q, t->profile->name);
 		snprintf(logp, sizeof logp, "report/%s-%u.log", t->name, i + 1);
 		snprintf(svgp, sizeof svgp, "report/%s-%u.svg", t->name, i + 1);
 		snprintf(path, sizeof path, "%s/%s", rundir, logp);

@@ -15,9 +15,6 @@
 
 #include "copy_fuzzer.h"
 
-/* Largest input file replayed; only the first FUZZ_BLOCK bytes matter. */
-#define INPUT_MAX_BYTES (1u << 20)
-
 static const char usage[] =
 "Usage: copy_replay [flags] [INPUT|DIR ...]\n"
 "       copy_replay -helper=NAME [-profile=NAME] -len=N [-dir=D] [-offset=N] [flags]\n"
@@ -65,29 +62,18 @@ verdict(enum fuzz_verdict v)
 static void
 replay_file(const char *path)
 {
-	static uint8_t buf[INPUT_MAX_BYTES + 1];
-	FILE *f = fopen(path, "rb");
+	static uint8_t buf[FUZZ_INPUT_MAX];
+	char why[256];
 	size_t n;
 
-	if (!f) {
-		fprintf(stderr, "copy_replay: cannot open %s: %s\n", path, strerror(errno));
+	if (!fuzz_read_input(path, buf, &n, why, sizeof why)) {
+		fprintf(stderr, "copy_replay: %s: %s\n", path, why);
 		input_errors++;
 		return;
 	}
-	n = fread(buf, 1, sizeof buf, f);
-	if (ferror(f)) {
-		fprintf(stderr, "copy_replay: cannot read %s: %s\n", path, strerror(errno));
-		input_errors++;
-	} else if (n > INPUT_MAX_BYTES) {
-		fprintf(stderr, "copy_replay: %s: larger than %u bytes, not a copy_fuzzer input\n",
-		        path, INPUT_MAX_BYTES);
-		input_errors++;
-	} else {
-		if (fuzz_options()->format == OUT_TEXT)
-			fprintf(stderr, "# input %s (%zu bytes)\n", path, n);
-		verdict(fuzz_one(buf, n));
-	}
-	fclose(f);
+	if (fuzz_options()->format == OUT_TEXT)
+		fprintf(stderr, "# input %s (%zu bytes)\n", path, n);
+	verdict(fuzz_one(buf, n));
 }
 
 static int
