@@ -748,15 +748,14 @@ done:
 static __thread struct tmpl tmpl_cache[TMPL_CACHE] __attribute__((tls_model("initial-exec")));
 
 /* Read up to 15 code bytes at pc without crossing into a page that may not exist. */
+/* Every x86-64 page size is a multiple of this: a fetch within it never faults. */
+#define FETCH_PAGE 4096u
+
 static size_t
 code_fetch(uint64_t pc, uint8_t buf[15])
 {
-	static long page;
-	uint64_t room;
+	uint64_t room = FETCH_PAGE - (pc & (FETCH_PAGE - 1));
 
-	if (!page)
-		page = 4096; /* every x86-64 page size is a multiple of this */
-	room = (uint64_t)page - (pc & (uint64_t)(page - 1));
 	memcpy(buf, (const void *)pc, room < 15 ? room : 15);
 	return room < 15 ? room : 15;
 }
@@ -828,6 +827,12 @@ mask_lanes(const struct tmpl *t, const ucontext_t *uc)
 	return lanes;
 }
 
+static bool
+fault_is_write(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.gregs[REG_ERR] & 2; /* page-fault error code bit W */
+}
+
 static void
 x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 {
@@ -846,7 +851,7 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 		in->naccess = 1;
 		in->access[0] = (struct insn_access){
 			.addr = fault, .lanes = 1, .width = 1, .elem = 0,
-			.kind = arch_x86_64.fault_is_write(uc) ? MMIO_STORE : MMIO_LOAD,
+			.kind = fault_is_write(uc) ? MMIO_STORE : MMIO_LOAD,
 		};
 		return;
 	}
@@ -1047,12 +1052,6 @@ x86_set_step(ucontext_t *uc, bool on)
 	return was;
 }
 
-static bool
-x86_fault_is_write(const ucontext_t *uc)
-{
-	return uc->uc_mcontext.gregs[REG_ERR] & 2; /* page-fault error code bit W */
-}
-
 const struct arch_ops arch_x86_64 = {
 	.name = "x86-64",
 	.can_step = true,
@@ -1060,5 +1059,4 @@ const struct arch_ops arch_x86_64 = {
 	.decode = x86_decode_checked,
 	.emulate = x86_emulate,
 	.set_step = x86_set_step,
-	.fault_is_write = x86_fault_is_write,
 };

@@ -152,8 +152,6 @@ struct arch_ops {
 	void (*emulate)(ucontext_t *uc, const struct insn *in, const struct insn_mem *mem);
 	/* Set or clear the trace flag in the context; returns its previous state. */
 	bool (*set_step)(ucontext_t *uc, bool on);
-	/* The fault was a write (from the context's error code). */
-	bool (*fault_is_write)(const ucontext_t *uc);
 };
 
 extern const struct arch_ops arch_x86_64;

@@ -108,12 +108,6 @@ in_view(uint64_t addr, unsigned n)
 	return addr < lg.view + lg.size && addr + n > lg.view;
 }
 
-static bool
-mem_in_bar(uint64_t addr, unsigned n)
-{
-	return in_view(addr, n);
-}
-
 /*
  * Walk [addr, addr+n) in pieces that are wholly inside or wholly outside the
  * view; device pieces go through the model, others are plain memory.
@@ -218,7 +212,7 @@ static const struct insn_mem emulate_mem = {
 	.read = mem_read,
 	.write = mem_write,
 	.note = mem_note,
-	.in_bar = mem_in_bar,
+	.in_bar = in_view,
 };
 
 /* Chain a signal that is not ours to whoever had it before us. */
