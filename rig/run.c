@@ -209,10 +209,10 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 			if (o >= 0 && (uint64_t)o < rig->bar.size)
 				alias[o] = bar_base((uint64_t)o);
 		}
-	for (k = 0; k < q->len; k++) {
+	for (k = 0; k < q->len; k++)
 		alias[dst + k] = bar_base(dst + k);
+	for (k = 0; src != dst && k < q->len; k++)
 		alias[src + k] = bar_base(src + k);
-	}
 
 	out->req = q;
 	out->recs = r;
