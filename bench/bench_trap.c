@@ -26,8 +26,6 @@
 
 #define ROUNDS 5
 
-void fuzz_feature(uint32_t feature);
-
 void
 fuzz_feature(uint32_t feature)
 {
@@ -48,7 +46,7 @@ static void __attribute__((noinline))
 store_loop(volatile uint8_t *p, long n)
 {
 	while (n--)
-		__asm__ volatile("movb %%al, (%0)" : : "r"(p), "a"(0x5a) : "memory");
+		__asm__ volatile("movb %%al, (%0)" : : "D"(p), "a"(0x5a) : "memory");
 }
 
 static void

@@ -20,8 +20,11 @@ unset SRC CXXFLAGS
 mkdir -p "$OUT" "$WORK"
 
 expect_exit "build.sh with OSS-Fuzz's ASan+libFuzzer variables exits 0" 0 bash .clusterfuzzlite/build.sh
-# Everything below needs what the build wrote: one FAIL (above) says it all.
-[[ -f $OUT/copy_fuzzer.options ]] || exit 0
+# Everything below needs what the build wrote: stop after one FAIL, never silently.
+if [[ ! -f $OUT/copy_fuzzer.options ]]; then
+	fail "build.sh wrote \$OUT/copy_fuzzer.options" "missing: the checks of its output were not run"
+	exit 0
+fi
 if [[ -x $OUT/copy_fuzzer ]]; then pass "\$OUT/copy_fuzzer is an executable"; else fail "\$OUT/copy_fuzzer is an executable" "missing or not executable"; fi
 if cmp -s "$OUT/copy_fuzzer.dict" corpora/copy_fuzzer.dict; then pass "\$OUT/copy_fuzzer.dict is the corpus dictionary"; else fail "\$OUT/copy_fuzzer.dict is the corpus dictionary" "missing or different"; fi
 
@@ -72,7 +75,8 @@ options_args() {
 # --- the fuzzer runs: the rig needs its SIGSEGV handler under ASan -------------------
 export ASAN_OPTIONS=allow_user_segv_handler=1:detect_leaks=0
 mkdir -p "$tmp/corpus" "$tmp/corpus2" "$tmp/corpus3" "$tmp/artifacts"
-expect_exit "built fuzzer: 2000 runs of mmio-copy find nothing" 0 "$OUT/copy_fuzzer" -helper=mmio-copy -runs=2000 "$tmp/corpus"
+expect_exit "built fuzzer: 2000 runs of mmio-copy find nothing" 0 "$OUT/copy_fuzzer" -helper=mmio-copy -runs=2000 \
+	-artifact_prefix="$tmp/artifacts/" "$tmp/corpus"
 expect_grep "built fuzzer: the runs were done" 'Done 2000 runs'
 "$OUT/copy_fuzzer" -helper=memcpy -runs=20000 -artifact_prefix="$tmp/artifacts/" "$tmp/corpus2" corpora/copy_fuzzer >"$tmp/memcpy.log" 2>&1
 rc=$?
@@ -87,7 +91,7 @@ expect_grep "built fuzzer: the finding names a rule" '^! R[0-9]+ [a-z-]+ error'
 read -r -a fargs <<<"$(options_args libfuzzer ' ' -)"
 asan=$(options_args asan : '')
 expect_exit "built fuzzer with its options file's flags and [asan] options: 1000 clean runs" 0 \
-	env ASAN_OPTIONS="$asan:detect_leaks=1" bash -c 'cd "$1" && shift && exec ./copy_fuzzer "$@"' _ "$OUT" "${fargs[@]}" -runs=1000 "$tmp/corpus3"
+	env ASAN_OPTIONS="$asan:detect_leaks=1" bash -c 'cd "$1" && shift && exec ./copy_fuzzer "$@"' _ "$OUT" "${fargs[@]}" -runs=1000 -artifact_prefix="$tmp/artifacts/" "$tmp/corpus3"
 expect_grep "the options file's dictionary was loaded" 'Dictionary: [0-9]+ entries'
 
 # --- from another folder, the repo found through $SRC -----------------------------

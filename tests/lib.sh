@@ -22,3 +22,10 @@ expect_grep() {
 expect_nogrep() {
 	if grep -qE -- "$2" <<<"$out"; then fail "$1" "unexpected line: $(grep -E -- "$2" <<<"$out" | head -n 2 | tr '\n' ' ')"; else pass "$1"; fi
 }
+
+# expect_true NAME WHY CMD...: PASS NAME if CMD succeeds, else FAIL NAME: WHY.
+expect_true() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}

@@ -7,8 +7,8 @@
  * "outside" mark, a long log says how much it left out, a heatmap has one
  * "cell" per request and one legend "set" per rule set, most frequent first.
  * Every document must be well-formed XML (xmllint, skipped with the reason
- * if it is missing), escape what it quotes, and come out byte-identical
- * when rendered twice.
+ * if it is missing) and escape what it quotes; each kind of document (map,
+ * heatmap, page) is checked to come out byte-identical when rendered twice.
  *
  * Record lists are built by hand where the shape must be exact (memcpy's
  * 15-byte overlap is S8@0x10 S8@0x17 whatever this machine's libc does);
@@ -194,6 +194,19 @@ svg_attr(const struct doc *d, const char *name)
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
+/* The picture has a width, and one a browser shows without scrolling far. */
+static bool
+width_ok(const struct doc *d)
+{
+	long w = svg_attr(d, "width");
+
+	return w > 0 && w <= 1400;
+}
+
+/* How every standalone SVG starts. */
+#define SVG_START "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\""
+
 static void
 keep(const char *name, const struct doc *d)
 {
@@ -231,6 +244,10 @@ check_xml(const char *name, const struct doc *d)
 	fd = mkstemp(path);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		t_fail(label, "temporary file: %s", strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
 		return;
 	}
 	fwrite(d->s, 1, d->len, f);
@@ -282,8 +299,7 @@ map_memcpy15(void)
 	check_xml(n, &d);
 	check_same(n, &d, &d2);
 	snprintf(label, sizeof label, "%s: standalone SVG with prolog, size and viewBox", n);
-	T_CHECK(strncmp(d.s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns="
-	                "\"http://www.w3.org/2000/svg\"", 68) == 0 && svg_attr(&d, "width") > 0 &&
+	T_CHECK(strncmp(d.s, SVG_START, sizeof SVG_START - 1) == 0 && svg_attr(&d, "width") > 0 &&
 	        svg_attr(&d, "height") > 0 && has(&d, "viewBox=\"0 0 "), label,
 	        "starts %.80s", d.s);
 	snprintf(label, sizeof label, "%s: one class=acc element per access", n);
@@ -396,7 +412,7 @@ map_long_log(void)
 	snprintf(label, sizeof label, "%s: a finding on an undrawn record says so", n);
 	T_CHECK(has(&d, "#150 (not drawn)"), label, "missing");
 	snprintf(label, sizeof label, "%s: 300-byte span scaled under 1400 px", n);
-	T_CHECK(svg_attr(&d, "width") > 0 && svg_attr(&d, "width") <= 1400, label, "width %ld",
+	T_CHECK(width_ok(&d), label, "width %ld",
 	        svg_attr(&d, "width"));
 	free(d.s);
 	free(d2.s);
@@ -474,7 +490,7 @@ map_wide(void)
 	keep("wide.svg", &d);
 	check_xml(n, &d);
 	snprintf(label, sizeof label, "%s: every access drawn, under 1400 px, clean", n);
-	T_CHECK(count(&d, "class=\"acc ") == 125 && svg_attr(&d, "width") <= 1400 && nfnd == 0 &&
+	T_CHECK(count(&d, "class=\"acc ") == 125 && width_ok(&d) && nfnd == 0 &&
 	        has(&d, "No findings"), label, "%zu acc, width %ld, %zu findings",
 	        count(&d, "class=\"acc "), svg_attr(&d, "width"), nfnd);
 	free(d.s);
@@ -640,7 +656,7 @@ heatmap_big(void)
 			p++;
 		}
 		T_CHECK(count(&d, "class=\"cell\"") == (size_t)NLEN * NOFF &&
-		        count(&d, "class=\"set\"") == 40 && svg_attr(&d, "width") <= 1400 && distinct,
+		        count(&d, "class=\"set\"") == 40 && width_ok(&d) && distinct,
 		        label, "%zu cells, %zu sets, width %ld, distinct %d",
 		        count(&d, "class=\"cell\""), count(&d, "class=\"set\""),
 		        svg_attr(&d, "width"), distinct);
@@ -758,7 +774,7 @@ real(struct rig *rig, const char *helper, enum mmio_dir dir, uint32_t dev, uint3
 	         name, in.nrecs, drawn, twice ? "marked" : "absent", outside ? "marked" : "absent");
 	T_CHECK(in.nrecs > 0 && count(&d, "class=\"acc ") == drawn &&
 	        has(&d, "class=\"twice\"") == twice && has(&d, "class=\"outside\"") == outside &&
-	        count(&d, "class=\"finding\"") == nf && svg_attr(&d, "width") <= 1400 &&
+	        count(&d, "class=\"finding\"") == nf && width_ok(&d) &&
 	        count(&h, "<svg") == 1, label, "%zu acc, twice %d, outside %d, %zu findings drawn",
 	        count(&d, "class=\"acc "), has(&d, "class=\"twice\""),
 	        has(&d, "class=\"outside\""), count(&d, "class=\"finding\""));
@@ -789,9 +805,13 @@ heatmap_sweep(struct rig *rig)
 			size_t nf;
 
 			x->rules = 0;
-			x->judged = helper_supports(q.helper, &q, &why) && rig_run(rig, &q, &in) == 0;
+			x->judged = helper_supports(q.helper, &q, &why);
 			if (!x->judged)
 				continue;
+			if (rig_run(rig, &q, &in) != 0) {
+				t_fail(n, "len %u at 0x%x: %s", len, q.dev_off, rig_error());
+				return;
+			}
 			nf = check_request(&in, profile_lookup("arm64-device"), f);
 			for (i = 0; i < nf; i++)
 				if (f[i].severity == MMIO_SEV_ERROR)
