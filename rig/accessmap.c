@@ -96,15 +96,6 @@ ceil8(int64_t v)
 	return floor8(v + 7);
 }
 
-static void
-hex(char *buf, size_t n, int64_t v)
-{
-	if (v < 0)
-		snprintf(buf, n, "-0x%llx", (unsigned long long)-v);
-	else
-		snprintf(buf, n, "0x%llx", (unsigned long long)v);
-}
-
 /* Escaped text of at most len bytes of s (a finding's why may fill its array). */
 static void
 text_n(FILE *f, const char *s, size_t len)
@@ -122,20 +113,23 @@ text_n(FILE *f, const char *s, size_t len)
 	}
 }
 
+/* Bytes and lanes as the checker counts them (record_span), so the picture
+ * and the findings always describe the same accesses. */
 static unsigned
 rec_extent(const struct mmio_record *r)
 {
-	return r->width ? r->width : 1;
+	uint64_t lanes;
+
+	return record_span(r, &lanes);
 }
 
-/* Byte i of the access is enabled. Lanes name 64 bytes; an unknown access
- * wider than that counts whole, since it was judged by its decoded width. */
 static bool
 rec_byte(const struct mmio_record *r, unsigned i)
 {
-	if (!r->width)
-		return i == 0;
-	return i >= 64 || (r->lanes >> i & 1);
+	uint64_t lanes;
+	unsigned w = record_span(r, &lanes);
+
+	return i < w && (lanes >> i & 1);
 }
 
 static bool
@@ -253,7 +247,7 @@ rec_label(const struct mmio_record *r, char *buf, size_t n)
 {
 	size_t o;
 
-	o = (size_t)snprintf(buf, n, "%c%u %s", r->kind == MMIO_STORE ? 'S' : 'L', r->width,
+	o = (size_t)snprintf(buf, n, "%c%u %s", record_kind(r) == MMIO_STORE ? 'S' : 'L', r->width,
 	                     class_name(r->cls));
 	if (r->elem && r->elem != r->width && o < n)
 		o += (size_t)snprintf(buf + o, n - o, " e%u", r->elem);
@@ -359,9 +353,9 @@ map_tally(struct map *m)
 		return -1;
 	for (i = 0; i < m->n; i++) {
 		const struct mmio_record *r = &m->r[i];
-		uint8_t *t = r->kind == MMIO_STORE ? m->nst : m->nld;
+		uint8_t *t = record_kind(r) == MMIO_STORE ? m->nst : m->nld;
 
-		if (r->kind == MMIO_STORE)
+		if (record_kind(r) == MMIO_STORE)
 			m->nstores++;
 		else
 			m->nloads++;
@@ -374,14 +368,14 @@ map_tally(struct map *m)
 	}
 	for (i = 0; i < m->n; i++) {
 		const struct mmio_record *r = &m->r[i];
-		const uint8_t *t = r->kind == MMIO_STORE ? m->nst : m->nld;
+		const uint8_t *t = record_kind(r) == MMIO_STORE ? m->nst : m->nld;
 
 		for (j = 0; j < rec_extent(r); j++) {
 			if (!rec_byte(r, j))
 				continue;
 			if (t[bidx(m, r->offset + j)] > 1)
 				m->any_twice = true;
-			if (!in_span(home(m, r->kind), r->offset + j))
+			if (!in_span(home(m, record_kind(r)), r->offset + j))
 				m->any_out = true;
 		}
 		if (drawn(m, i) && hits_of(m, i))
@@ -562,8 +556,8 @@ emit_title(FILE *f, const struct map *m)
 	unsigned bits = 0;
 	size_t i;
 
-	hex(a, sizeof a, q->dev_off);
-	hex(b, sizeof b, q->src_off);
+	offset_text(a, sizeof a, q->dev_off);
+	offset_text(b, sizeof b, q->src_off);
 	fputs("<text x=\"12\" y=\"22\" font-family=\"sans-serif\" font-size=\"16\""
 	      " font-weight=\"bold\">", f);
 	html_escape(f, q->helper && q->helper->name ? q->helper->name : "?");
@@ -594,8 +588,8 @@ emit_range_strip(FILE *f, const struct map *m, const struct span *s, bool dst, d
 	char a[24], b[24], lbl[96];
 	double xa = xof(m, s->lo), xb = xof(m, s->hi), tw;
 
-	hex(a, sizeof a, s->lo);
-	hex(b, sizeof b, s->hi - 1);
+	offset_text(a, sizeof a, s->lo);
+	offset_text(b, sizeof b, s->hi - 1);
 	if (s->hi > s->lo)
 		snprintf(lbl, sizeof lbl, "%s..%s, %lld byte%s", a, b, (long long)(s->hi - s->lo),
 		         s->hi - s->lo == 1 ? "" : "s");
@@ -633,9 +627,9 @@ tick_step(const struct map *m, double *need)
 	size_t widest;
 	int64_t step = 8;
 
-	hex(a, sizeof a, m->seg[m->nseg - 1].hi);
+	offset_text(a, sizeof a, m->seg[m->nseg - 1].hi);
 	widest = strlen(a);
-	hex(a, sizeof a, m->seg[0].lo);
+	offset_text(a, sizeof a, m->seg[0].lo);
 	if (strlen(a) > widest)
 		widest = strlen(a);
 	*need = (double)widest * 6.0 + 10;
@@ -649,7 +643,7 @@ emit_tick(FILE *f, const struct map *m, int64_t o, double y, const char *anchor)
 {
 	char a[24];
 
-	hex(a, sizeof a, o);
+	offset_text(a, sizeof a, o);
 	fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\""
 	        " font-size=\"10\" fill=\"#555555\">%s</text>\n", xof(m, o), y, anchor, a);
 }
@@ -729,8 +723,8 @@ static void
 emit_marks(FILE *f, const struct map *m, const struct mmio_record *r, enum mark mk, double y,
            double h)
 {
-	const uint8_t *t = r->kind == MMIO_STORE ? m->nst : m->nld;
-	const struct span *hs = home(m, r->kind);
+	const uint8_t *t = record_kind(r) == MMIO_STORE ? m->nst : m->nld;
+	const struct span *hs = home(m, record_kind(r));
 	unsigned ext = rec_extent(r), j, start = 0;
 	bool in = false, on;
 	char a[24], b[24];
@@ -748,8 +742,8 @@ emit_marks(FILE *f, const struct map *m, const struct mmio_record *r, enum mark 
 		} else if (!on && in) {
 			double xa = xof(m, r->offset + start), xb = xof(m, r->offset + j);
 
-			hex(a, sizeof a, r->offset + start);
-			hex(b, sizeof b, r->offset + j - 1);
+			offset_text(a, sizeof a, r->offset + start);
+			offset_text(b, sizeof b, r->offset + j - 1);
 			fprintf(f, "<rect class=\"%s\" data-bytes=\"%s..%s\" x=\"%.1f\" y=\"%.1f\""
 			        " width=\"%.1f\" height=\"%.1f\" %s/>\n",
 			        mk == MARK_TWICE ? "twice" : "outside", a, b, xa, y,
@@ -768,7 +762,7 @@ emit_access(FILE *f, const struct map *m, size_t i, double y)
 	unsigned ext = rec_extent(r), j, start = 0, runs = 0;
 	double bh = m->rh - 6, by = y + 3, xa = xof(m, r->offset), xb = xof(m, r->offset + ext);
 	double tw, w = xb - xa, lx, lw;
-	const char *fill = r->kind == MMIO_STORE ? C_STORE : C_LOAD;
+	const char *fill = record_kind(r) == MMIO_STORE ? C_STORE : C_LOAD;
 	char lbl[64], off[24], rules[64];
 	bool in = false, on, holes;
 	unsigned hits = hits_of(m, i);
@@ -777,7 +771,7 @@ emit_access(FILE *f, const struct map *m, size_t i, double y)
 	 * visible tick so no access disappears. */
 	if (w < MAP_MIN_BAR)
 		w = MAP_MIN_BAR;
-	hex(off, sizeof off, r->offset);
+	offset_text(off, sizeof off, r->offset);
 	/* One element per access (class "acc"): a rectangle when its lanes are
 	 * contiguous, a path of one rectangle per run when a mask leaves holes,
 	 * over a dashed outline of the span the instruction addressed. */
@@ -788,7 +782,7 @@ emit_access(FILE *f, const struct map *m, size_t i, double y)
 	if (holes) {
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\""
 		        " stroke=\"%s\" stroke-dasharray=\"3 2\"/>\n", xa, by, w, bh, fill);
-		fprintf(f, "<path class=\"acc %s\" fill=\"%s\" d=\"", r->kind == MMIO_STORE ?
+		fprintf(f, "<path class=\"acc %s\" fill=\"%s\" d=\"", record_kind(r) == MMIO_STORE ?
 		        "store" : "load", fill);
 		for (j = 0; j <= ext; j++) {
 			on = j < ext && rec_byte(r, j);
@@ -808,10 +802,10 @@ emit_access(FILE *f, const struct map *m, size_t i, double y)
 		/* Nothing enabled: the instruction touched no byte, say so with a hollow bar. */
 		fprintf(f, "<rect class=\"acc %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
 		        " height=\"%.1f\" fill=\"none\" stroke=\"%s\" stroke-dasharray=\"3 2\">",
-		        r->kind == MMIO_STORE ? "store" : "load", xa, by, w, bh, fill);
+		        record_kind(r) == MMIO_STORE ? "store" : "load", xa, by, w, bh, fill);
 	} else {
 		fprintf(f, "<rect class=\"acc %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\""
-		        " height=\"%.1f\" rx=\"2\" fill=\"%s\">", r->kind == MMIO_STORE ?
+		        " height=\"%.1f\" rx=\"2\" fill=\"%s\">", record_kind(r) == MMIO_STORE ?
 		        "store" : "load", xa, by, w, bh, fill);
 	}
 	rec_label(r, lbl, sizeof lbl);
@@ -972,7 +966,7 @@ emit_findings(FILE *f, const struct map *m, double y)
 	for (i = 0; i < m->nf; i++) {
 		const struct mmio_finding *fd = &m->fd[i];
 
-		hex(at, sizeof at, fd->at);
+		offset_text(at, sizeof at, fd->at);
 		o = (size_t)snprintf(head, sizeof head, "R%u %s, %s at %s, %u place%s",
 		                     fd->rule, rule_name(fd->rule), sev[fd->severity % 3], at,
 		                     fd->count, fd->count == 1 ? "" : "s");

@@ -108,29 +108,6 @@ ones(unsigned n)
 	return n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1;
 }
 
-/* The logger only writes 0 or 1; anything else is a store so it is judged. */
-static inline unsigned
-rec_kind(const struct mmio_record *r)
-{
-	return r->kind == MMIO_LOAD ? MMIO_LOAD : MMIO_STORE;
-}
-
-/* A record's width in bytes and the lanes it really moved (see the top). */
-static unsigned
-rec_span(const struct mmio_record *r, uint64_t *lanes)
-{
-	unsigned w = r->width ? r->width : 1;
-	uint64_t m;
-
-	if (w > MMIO_MAX_WIDTH)
-		w = MMIO_MAX_WIDTH;
-	m = r->width ? r->lanes & ones(w) : 1;
-	if (!m && r->cls != MMIO_CLS_MASKED)
-		m = ones(w);
-	*lanes = m;
-	return w;
-}
-
 /* Width an access of this record is judged at: its element, or all of it. */
 static unsigned
 rec_elem(const struct mmio_record *r, unsigned w)
@@ -145,7 +122,7 @@ rec_accesses(const struct mmio_record *r, uint32_t idx, struct acc *out)
 	uint64_t lanes, m;
 	unsigned w, e, ew, j, n = 0;
 
-	w = rec_span(r, &lanes);
+	w = record_span(r, &lanes);
 	e = rec_elem(r, w);
 	for (j = 0; j < w; j += e) {
 		ew = w - j < e ? w - j : e;
@@ -156,7 +133,7 @@ rec_accesses(const struct mmio_record *r, uint32_t idx, struct acc *out)
 		out[n].lanes = m;
 		out[n].rec = idx;
 		out[n].width = (uint8_t)ew;
-		out[n].kind = (uint8_t)rec_kind(r);
+		out[n].kind = (uint8_t)record_kind(r);
 		n++;
 	}
 	return n;
@@ -217,10 +194,10 @@ static void
 rec_str(char *buf, size_t size, const struct mmio_record *r)
 {
 	uint64_t lanes;
-	unsigned w = rec_span(r, &lanes);
+	unsigned w = record_span(r, &lanes);
 
 	snprintf(buf, size, "%u-byte %s%s at " OFF_FMT, w,
-	         r->cls == MMIO_CLS_MASKED ? "masked " : "", kind_noun[rec_kind(r)],
+	         r->cls == MMIO_CLS_MASKED ? "masked " : "", kind_noun[record_kind(r)],
 	         OFF(r->offset));
 }
 
@@ -612,9 +589,9 @@ check_r6(struct ctx *c)
 		return;
 	for (j = 0; j < c->in->nrecs; j++) {
 		r = &c->in->recs[j];
-		if (!c->side[rec_kind(r)].on)
+		if (!c->side[record_kind(r)].on)
 			continue;
-		w = rec_span(r, &lanes);
+		w = record_span(r, &lanes);
 		if (!lanes)
 			continue;
 		o = r6_objections(r, w) & mask;
@@ -762,10 +739,10 @@ check_r9(struct ctx *c)
 
 	for (i = 0; i < c->in->nrecs; i++) {
 		r = &c->in->recs[i];
-		rec_span(r, &lanes);
+		record_span(r, &lanes);
 		for (m = lanes; m; m &= m - 1) {
 			b = r->offset + __builtin_ctzll(m);
-			verdict = byte_verdict(c, rec_kind(r), b);
+			verdict = byte_verdict(c, record_kind(r), b);
 			if (verdict == BYTE_OUT_BAR || verdict == BYTE_OUT_RANGE)
 				break;
 		}
@@ -790,7 +767,7 @@ check_r9(struct ctx *c)
 		     what, OFF(first_b), c->in->bar_size);
 		return;
 	}
-	s = &c->side[rec_kind(r)];
+	s = &c->side[record_kind(r)];
 	range_str(range, sizeof range, s->start, s->end);
 	emit(c, 9, c->p->sev[9], first_b, count, rec,
 	     "%s moves byte " OFF_FMT ", outside the %s %s",
@@ -811,15 +788,15 @@ check_r10(struct ctx *c)
 
 	for (i = 0; i < c->in->nrecs; i++) {
 		r = &c->in->recs[i];
-		rec_span(r, &lanes);
+		record_span(r, &lanes);
 		if (!lanes)
 			continue;
 		/* to/from-device: any access of the other kind is wrong as a whole. */
 		b = r->offset + __builtin_ctzll(lanes);
-		if (c->side[rec_kind(r)].on) {
+		if (c->side[record_kind(r)].on) {
 			for (m = lanes; m; m &= m - 1) {
 				b = r->offset + __builtin_ctzll(m);
-				if (byte_verdict(c, rec_kind(r), b) == BYTE_WRONG_KIND)
+				if (byte_verdict(c, record_kind(r), b) == BYTE_WRONG_KIND)
 					break;
 			}
 			if (!m)
@@ -836,7 +813,7 @@ check_r10(struct ctx *c)
 	if (!count)
 		return;
 	r = &c->in->recs[first];
-	kind = rec_kind(r);
+	kind = record_kind(r);
 	own = &c->side[kind];
 	other = &c->side[!kind];
 	rec_str(what, sizeof what, r);

@@ -174,16 +174,16 @@ page_findings(FILE *f, const struct page *p)
 	fputs("<ol class=\"findings\">\n", f);
 	for (i = 0; i < p->nf; i++) {
 		const struct mmio_finding *fd = &p->fd[i];
-		char why[sizeof fd->why + 1];
+		char why[sizeof fd->why + 1], at[24];
 
 		memcpy(why, fd->why, sizeof fd->why);
 		why[sizeof fd->why] = 0;
 		fprintf(f, "<li class=\"%s\"><span class=\"rule\">R%u %s</span> %s<br/>",
 		        sev[fd->severity % 3], fd->rule, rule_name(fd->rule), sev[fd->severity % 3]);
 		html_escape(f, why);
-		fprintf(f, "<br/><span class=\"meta\">at %s0x%llx, %u place%s",
-		        fd->at < 0 ? "-" : "", (unsigned long long)(fd->at < 0 ? -fd->at : fd->at),
-		        fd->count, fd->count == 1 ? "" : "s");
+		offset_text(at, sizeof at, fd->at);
+		fprintf(f, "<br/><span class=\"meta\">at %s, %u place%s", at, fd->count,
+		        fd->count == 1 ? "" : "s");
 		for (k = 0, named = 0; k < 2; k++)
 			if (fd->rec[k] != UINT32_MAX)
 				fprintf(f, "%s#%u", named++ ? ", " : "; records ", fd->rec[k]);

@@ -266,6 +266,14 @@ void out_request(FILE *f, enum out_format fmt, const struct mmio_request *req,
 void out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
                  uint64_t lost);
 void out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t n);
+/* How every reader of records counts them, the checker and the pictures alike:
+ * the kind (anything but a load is judged as a store) and the bytes moved, a
+ * width of 1..MMIO_MAX_WIDTH and its lane mask (a whole access recorded without
+ * lanes moved every byte; a masked one with none moved nothing). */
+unsigned record_kind(const struct mmio_record *r);
+unsigned record_span(const struct mmio_record *r, uint64_t *lanes);
+/* A BAR offset as the logs print it: "0x10", or "-0x4" before the BAR. */
+void offset_text(char *buf, size_t n, int64_t off);
 /* Write s as the body of a JSON string (quotes, backslashes, control characters escaped). */
 void json_escape(FILE *f, const char *s);
 /* Names used in logs. */

@@ -66,6 +66,28 @@ lanes_all(unsigned width)
 	return width >= 64 ? ~0ull : (1ull << width) - 1;
 }
 
+unsigned
+record_kind(const struct mmio_record *r)
+{
+	return r->kind == MMIO_LOAD ? MMIO_LOAD : MMIO_STORE;
+}
+
+unsigned
+record_span(const struct mmio_record *r, uint64_t *lanes)
+{
+	unsigned w = r->width ? r->width : 1;
+	uint64_t m;
+
+	if (w > MMIO_MAX_WIDTH)
+		w = MMIO_MAX_WIDTH;
+	m = r->width ? r->lanes & lanes_all(w) : 1;
+	/* a whole access recorded without lanes moved all of its bytes */
+	if (!m && r->cls != MMIO_CLS_MASKED)
+		m = lanes_all(w);
+	*lanes = m;
+	return w;
+}
+
 /*
  * Values: an unmasked access of at most 8 bytes prints as the number the
  * register held (0x-prefixed, little-endian read); anything wider or masked
@@ -118,11 +140,11 @@ insn_text(const struct mmio_record *r, char *buf)
 	buf[2 * i] = 0;
 }
 
-static void
-offset_text(int64_t off, char *buf, size_t n)
+void
+offset_text(char *buf, size_t n, int64_t off)
 {
-	if (off < 0)
-		snprintf(buf, n, "-0x%llx", (unsigned long long)-off);
+	if (off < 0) /* negated unsigned: INT64_MIN has no signed opposite */
+		snprintf(buf, n, "-0x%llx", (unsigned long long)-(uint64_t)off);
 	else
 		snprintf(buf, n, "0x%llx", (unsigned long long)off);
 }
@@ -133,21 +155,23 @@ out_request(FILE *f, enum out_format fmt, const struct mmio_request *q,
 {
 	if (fmt == OUT_JSON) {
 		fprintf(f, "{\"request\":{\"helper\":\"%s\",\"dir\":\"%s\",\"dev_off\":%u,",
-		        q->helper->name, dir_name(q->dir), q->dev_off);
+		        q->helper ? q->helper->name : "?", dir_name(q->dir), q->dev_off);
 		if (q->dir == MMIO_WITHIN)
 			fprintf(f, "\"src_off\":%u,", q->src_off);
 		fprintf(f, "\"len\":%u,\"host_misalign\":%u,\"pattern\":%u,"
 		        "\"profile\":\"%s\",\"strategy\":\"%s\"}}\n",
-		        q->len, q->host_misalign, q->pattern, profile, strategy);
+		        q->len, q->host_misalign, q->pattern, profile ? profile : "?",
+		        strategy ? strategy : "?");
 		return;
 	}
 	fprintf(f, "# mmiorig-log %d\n", LOG_FORMAT_VERSION);
-	fprintf(f, "# request helper=%s dir=%s dev=0x%x", q->helper->name, dir_name(q->dir),
-	        q->dev_off);
+	fprintf(f, "# request helper=%s dir=%s dev=0x%x", q->helper ? q->helper->name : "?",
+	        dir_name(q->dir), q->dev_off);
 	if (q->dir == MMIO_WITHIN)
 		fprintf(f, " src=0x%x", q->src_off);
 	fprintf(f, " len=%u host-misalign=%u pattern=%u profile=%s strategy=%s\n",
-	        q->len, q->host_misalign, q->pattern, profile, strategy);
+	        q->len, q->host_misalign, q->pattern, profile ? profile : "?",
+	        strategy ? strategy : "?");
 }
 
 void
@@ -163,7 +187,7 @@ out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
 		pc_name(r->pc, pc, sizeof pc);
 		insn_text(r, ins);
 		flags_text(r->flags, fl);
-		offset_text(r->offset, off, sizeof off);
+		offset_text(off, sizeof off, r->offset);
 		if (fmt == OUT_TEXT)
 			fprintf(f, "%c %llu %s %u %s %u %s 0x%llx %s %s %s\n",
 			        r->kind == MMIO_STORE ? 'S' : 'L', (unsigned long long)r->seq, off,
@@ -207,7 +231,7 @@ out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t
 	size_t i;
 
 	for (i = 0; i < n; i++, fd++) {
-		offset_text(fd->at, off, sizeof off);
+		offset_text(off, sizeof off, fd->at);
 		if (fmt == OUT_JSON) {
 			fprintf(f, "{\"rule\":\"R%u\",\"name\":\"%s\",\"severity\":\"%s\",\"at\":%lld,"
 			        "\"count\":%u,\"records\":[", fd->rule, rule_name(fd->rule),
