@@ -96,8 +96,8 @@ const struct mmio_helper *fuzz_helper(const char *name);
  * saying so, if it is not a regular file, is larger, or cannot be read. */
 bool fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn);
 
-/* The copy_replay flags that make request q under profile, into buf:
- * "-helper=.. -profile=.. -dir=.. -offset=.. [-src-offset=..] -len=.. -src-align=.. -pattern=..". */
+/* The copy_replay flags that make request q under profile, into buf: "-helper=..
+ * -profile=.. -dir=.. -offset=.. [-src-offset=..] -len=.. -src-align=.. -pattern=..". */
 void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile);
 
 /* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */

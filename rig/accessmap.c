@@ -955,7 +955,6 @@ emit_tally(FILE *f, const struct map *m, unsigned kind, double y)
 static void
 emit_findings(FILE *f, const struct map *m, double y)
 {
-	static const char *const sev[] = { "off", "warning", "error" };
 	char head[160], at[24];
 	size_t i, o;
 	unsigned k, named;
@@ -968,7 +967,7 @@ emit_findings(FILE *f, const struct map *m, double y)
 
 		offset_text(at, sizeof at, fd->at);
 		o = (size_t)snprintf(head, sizeof head, "R%u %s, %s at %s, %u place%s",
-		                     fd->rule, rule_name(fd->rule), sev[fd->severity % 3], at,
+		                     fd->rule, rule_name(fd->rule), severity_name(fd->severity), at,
 		                     fd->count, fd->count == 1 ? "" : "s");
 		for (k = 0, named = 0; k < 2 && o < sizeof head; k++) {
 			if (fd->rec[k] == UINT32_MAX)
@@ -1109,11 +1108,8 @@ emit_map(FILE *f, struct map *m)
 	fputs("</g>\n</svg>\n", f);
 }
 
-/* The map without the XML declaration. html_request embeds the map by
- * dropping svg_access_map's first line, so this stays file-local and
- * internal.h keeps its one declaration. */
-static void
-access_map_body(FILE *f, const struct mmio_request *q, const struct mmio_record *r, size_t n,
+void
+svg_access_map_inline(FILE *f, const struct mmio_request *q, const struct mmio_record *r, size_t n,
                 const struct mmio_finding *fd, size_t nf)
 {
 	struct map m;
@@ -1144,5 +1140,5 @@ svg_access_map(FILE *f, const struct mmio_request *q, const struct mmio_record *
                const struct mmio_finding *fd, size_t nf)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	access_map_body(f, q, r, n, fd, nf);
+	svg_access_map_inline(f, q, r, n, fd, nf);
 }

@@ -225,6 +225,12 @@ plugin_check(const char *path, const struct mmio_helper_table *t)
 		if (!h->pattern)
 			return rig_fail(EINVAL, "helper plugin %s: helper \"%s\" has a NULL pattern",
 			                path, name);
+		/* listings, logs and reports are line-oriented ASCII: one printable line */
+		for (size_t c = 0; h->pattern[c]; c++)
+			if ((unsigned char)h->pattern[c] < ' ' || (unsigned char)h->pattern[c] > '~')
+				return rig_fail(EINVAL, "helper plugin %s: helper \"%s\" pattern has "
+				                "character 0x%02x at %zu (one line of printable ASCII "
+				                "expected)", path, name, (unsigned char)h->pattern[c], c);
 	}
 	return 0;
 }

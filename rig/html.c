@@ -55,10 +55,11 @@ static const char page_css[] =
 
 /* fprintf's output captured in memory, so a log can be escaped as a whole. */
 static char *
-capture(size_t *len, void (*fn)(FILE *, void *), void *arg)
+capture(void (*fn)(FILE *, void *), void *arg)
 {
 	char *buf = NULL;
-	FILE *m = open_memstream(&buf, len);
+	size_t len;
+	FILE *m = open_memstream(&buf, &len);
 
 	if (!m)
 		return NULL;
@@ -79,14 +80,6 @@ struct page {
 	const struct mmio_finding *fd;
 	size_t nf;
 };
-
-static void
-page_map(FILE *f, void *arg)
-{
-	const struct page *p = arg;
-
-	svg_access_map(f, p->q, p->r, p->n, p->fd, p->nf);
-}
 
 static void
 page_log(FILE *f, void *arg)
@@ -162,7 +155,6 @@ page_header(FILE *f, const struct page *p)
 static void
 page_findings(FILE *f, const struct page *p)
 {
-	static const char *const sev[] = { "off", "warning", "error" };
 	size_t i;
 	unsigned k, named;
 
@@ -179,7 +171,8 @@ page_findings(FILE *f, const struct page *p)
 		memcpy(why, fd->why, sizeof fd->why);
 		why[sizeof fd->why] = 0;
 		fprintf(f, "<li class=\"%s\"><span class=\"rule\">R%u %s</span> %s<br/>",
-		        sev[fd->severity % 3], fd->rule, rule_name(fd->rule), sev[fd->severity % 3]);
+		        severity_name(fd->severity), fd->rule, rule_name(fd->rule),
+		        severity_name(fd->severity));
 		html_escape(f, why);
 		offset_text(at, sizeof at, fd->at);
 		fprintf(f, "<br/><span class=\"meta\">at %s, %u place%s", at, fd->count,
@@ -199,8 +192,7 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
 {
 	struct page p = { q, profile, strategy, r, r ? n : 0, lost, fd, fd ? nf : 0 };
 	const char *name = q->helper && q->helper->name ? q->helper->name : "?";
-	char *buf, *body;
-	size_t len;
+	char *buf;
 
 	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
 	      "<head>\n<meta charset=\"utf-8\"/>\n<title>mmiorig: ", f);
@@ -209,25 +201,14 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
 	        dir_name(q->dir), q->len, q->dev_off, page_css);
 	page_header(f, &p);
 
-	/* The map as a standalone document, minus its XML declaration, which
-	 * may not appear inside another document. */
 	fputs("<section>\n<h2>Access map</h2>\n<div class=\"map\">\n", f);
-	buf = capture(&len, page_map, &p);
-	if (buf) {
-		body = buf;
-		if (strncmp(body, "<?xml", 5) == 0 && (body = strchr(body, '\n')))
-			body++;
-		fputs(body ? body : buf, f);
-		free(buf);
-	} else {
-		fputs("<p>The access map could not be drawn: out of memory.</p>\n", f);
-	}
+	svg_access_map_inline(f, q, r, n, fd, nf);
 	fputs("</div>\n</section>\n", f);
 
 	page_findings(f, &p);
 
 	fputs("<section>\n<h2>Log</h2>\n<pre>", f);
-	buf = capture(&len, page_log, &p);
+	buf = capture(page_log, &p);
 	if (buf) {
 		html_escape(f, buf);
 		free(buf);

@@ -177,6 +177,8 @@ const struct profile *profile_lookup(const char *name);
 int profile_apply_rules(struct profile *p, const char *spec);
 /* Short rule name, e.g. "write-once" for 3; "?" if out of range. */
 const char *rule_name(unsigned rule);
+/* "off", "warning" or "error" for an enum mmio_severity; "?" if out of range. */
+const char *severity_name(unsigned sev);
 
 /* ---- checker ------------------------------------------------------------- */
 
@@ -228,7 +230,7 @@ int helper_load_plugin(const char *path);
 const struct mmio_helper *const *helper_all(size_t *n);
 /* Whether the helper promises to handle this request; if not, *why says which limit. */
 bool helper_supports(const struct mmio_helper *h, const struct mmio_request *r, const char **why);
-/* Print "name  pattern" lines for every known helper. */
+/* Print one line per known helper: name, the directions it copies, its pattern. */
 void helper_list(FILE *out);
 
 /* ---- running requests ---------------------------------------------------- */
@@ -295,6 +297,10 @@ const char *class_name(unsigned cls);
 void svg_access_map(FILE *f, const struct mmio_request *q, const struct mmio_record *r, size_t n,
                     const struct mmio_finding *fd, size_t nf);
 
+/* The same map for embedding in HTML: the <svg> element without the XML declaration. */
+void svg_access_map_inline(FILE *f, const struct mmio_request *q, const struct mmio_record *r,
+                           size_t n, const struct mmio_finding *fd, size_t nf);
+
 /* One cell of a sweep heatmap. */
 struct heat_cell {
 	uint16_t rules;    /* bit r set = rule r broken (error), 1..MMIO_NRULES */
@@ -315,7 +321,7 @@ void svg_heatmap(FILE *f, const char *title, unsigned nlen, unsigned noff,
 void html_request(FILE *f, const struct mmio_request *q, const char *profile,
                   const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
                   const struct mmio_finding *fd, size_t nf);
-/* Write s with &, <, >, " escaped. */
+/* Write s with &, <, >, " escaped and other control characters as '?'. */
 void html_escape(FILE *f, const char *s);
 
 #endif /* MMIORIG_INTERNAL_H */

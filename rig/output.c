@@ -226,7 +226,6 @@ json_escape(FILE *f, const char *s)
 void
 out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t n)
 {
-	static const char *const sev[] = { "off", "warning", "error" };
 	char off[24];
 	size_t i;
 
@@ -235,7 +234,7 @@ out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t
 		if (fmt == OUT_JSON) {
 			fprintf(f, "{\"rule\":\"R%u\",\"name\":\"%s\",\"severity\":\"%s\",\"at\":%lld,"
 			        "\"count\":%u,\"records\":[", fd->rule, rule_name(fd->rule),
-			        sev[fd->severity % 3], (long long)fd->at, fd->count);
+			        severity_name(fd->severity), (long long)fd->at, fd->count);
 			if (fd->rec[0] != UINT32_MAX)
 				fprintf(f, "%u", fd->rec[0]);
 			if (fd->rec[1] != UINT32_MAX)
@@ -246,7 +245,7 @@ out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t
 			continue;
 		}
 		fprintf(f, "! R%u %s %s at=%s count=%u", fd->rule, rule_name(fd->rule),
-		        sev[fd->severity % 3], off, fd->count);
+		        severity_name(fd->severity), off, fd->count);
 		if (fd->rec[0] != UINT32_MAX)
 			fprintf(f, " seq=%u", fd->rec[0]);
 		if (fd->rec[1] != UINT32_MAX)

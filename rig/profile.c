@@ -65,6 +65,14 @@ static const char *const rule_names[MMIO_NRULES + 1] = {
 };
 
 const char *
+severity_name(unsigned sev)
+{
+	static const char *const names[] = { "off", "warning", "error" };
+
+	return sev < sizeof names / sizeof names[0] ? names[sev] : "?";
+}
+
+const char *
 rule_name(unsigned rule)
 {
 	if (rule < 1 || rule > MMIO_NRULES)

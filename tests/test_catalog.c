@@ -398,6 +398,7 @@ test_plugins(void)
 	plugin_bad("plugin/no-symbol", "no_symbol.so", 0, "symbol mmio_helper_table");
 	plugin_bad("plugin/bad-name", "bad_name.so", EINVAL, "name");
 	plugin_bad("plugin/dup-name", "dup_name.so", EEXIST, "duplicate");
+	plugin_bad("plugin/bad-pattern", "bad_pattern.so", EINVAL, "pattern has character 0x0a");
 	plugin_bad("plugin/missing-file", "no_such_plugin.so", ENOENT, "cannot load");
 	T_CHECK(!helper_lookup("bad-name-ok") && !helper_lookup("dup-name"),
 	        "plugin/refused-not-registered", "a refused plugin's helper is known");
