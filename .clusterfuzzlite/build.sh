@@ -33,9 +33,9 @@ else
 fi
 mkdir -p "$obj"
 
-base=(-std=gnu11 -D_GNU_SOURCE -Irig -Itests -Ifuzz -Wall -Wextra)
+base=(-std=gnu11 -D_GNU_SOURCE -Irig -Iout -Ihelpers -Itests -Ifuzz -Wall -Wextra)
 # The rig keeps $CFLAGS (sanitizers, coverage builds' profiling) but not
-# libFuzzer's edge counters, as ./configure builds it: its fault handler runs
+# libFuzzer's edge counters, as build.ninja builds it: its fault handler runs
 # once per trapped access and its branches are not the helper's. The catalog
 # helpers and the target keep them. Other engines' instrumentation (AFL's
 # compiler wrapper) cannot be taken off; the rig then just runs slower.
@@ -55,8 +55,8 @@ compile() {
 objs=()
 pids=()
 n=0
-for s in rig/*.c helpers/*.c fuzz/copy_fuzzer.c fuzz/libfuzzer_driver.c; do
-	if [[ $s == rig/* ]]; then extra=("${rigflags[@]}"); else extra=(); fi
+for s in rig/*.c rig/x86_64/*.c out/*.c helpers/*.c fuzz/copy_fuzzer.c fuzz/libfuzzer_driver.c; do
+	if [[ $s == rig/* || $s == out/* ]]; then extra=("${rigflags[@]}"); else extra=(); fi
 	compile "$s" "${extra[@]}" >"$obj/list.$n" &
 	pids+=($!)
 	n=$((n + 1))

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "copy_fuzzer.h"
+#include "internal.h"
 
 #define ROUNDS 5
 
@@ -78,6 +79,8 @@ bench_bare(long n)
 	return t;
 }
 
+static struct devmodel model;
+
 static double
 bench_rig(struct bar *bar, enum log_strategy s, long n)
 {
@@ -85,7 +88,7 @@ bench_rig(struct bar *bar, enum log_strategy s, long n)
 	size_t got;
 	uint64_t lost;
 
-	if (logger_arm(bar, s) != 0) {
+	if (logger_arm(bar, &model, s) != 0) {
 		fprintf(stderr, "bench: %s\n", rig_error());
 		exit(EXIT_RIG);
 	}
@@ -149,7 +152,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: bench_trap [ACCESSES]\n");
 		return EXIT_USAGE;
 	}
-	if (logger_init() || bar_open(&bar, "mock", NULL, 0)) {
+	if (logger_init() || bar_open(&bar, "mock", 0) || devmodel_open(&model, NULL, &bar)) {
 		fprintf(stderr, "bench: %s\n", rig_error());
 		return EXIT_RIG;
 	}

@@ -7,16 +7,20 @@
  * an engine steers toward new instruction paths even where it sees no edges.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "copy_fuzzer.h"
+#include "helpers.h"
 
 #define MAX_SELECTED 128
 
 static struct {
-	struct rig rig;
+	struct rig *rig;
 	struct fuzz_opts opt;
 	const struct mmio_helper *helpers[MAX_SELECTED]; /* selected, in flag order */
 	unsigned nhelpers;
@@ -25,7 +29,16 @@ static struct {
 	const char *libs;                                /* -helper_lib= as given, or NULL */
 	const char *rules;                               /* -rules= as given, or NULL */
 	bool ready;
+	/* the per-request time limit (-timeout=) */
+	sigjmp_buf timeout_jmp;
+	volatile sig_atomic_t in_request;
+	bool timed_out;
 } fz;
+
+const char *const fuzz_rig_flags[] = {
+	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
+	"max_copy_len", "timeout", "json", NULL,
+};
 
 const char fuzz_flags_help[] =
 "  -helper=NAME[,NAME..]  helpers to drive (default: every built-in); -helper=help lists them\n"
@@ -35,9 +48,13 @@ const char fuzz_flags_help[] =
 "  -rules=SPEC            switch rules in every selected profile: +R8 on, -R5 off, R3=warn\n"
 "  -strategy=NAME         emulate (default: decode and perform on the alias, one signal per\n"
 "                         access) or step (single-step the real instruction)\n"
+"  -bar=NAME[:ARGS]       BAR backend (default mock); -bar=help lists them with their\n"
+"                         arguments (every backend takes window=LO-HI and ro)\n"
+"  -model=NAME[:ARGS]     device model behind the BAR (default plain); -model=help\n"
 "  -max_copy_len=N        longest copy an input decodes to, 0..4096 (default 4096)\n"
 "  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
-"  -json=1                JSON lines instead of the text log\n";
+"  -json=1                JSON lines instead of the text log\n"
+"Numbers are decimal or 0x-hex; a leading 0 does not make them octal.\n";
 
 struct fuzz_opts *
 fuzz_options(void)
@@ -67,8 +84,9 @@ fuzz_number(const char *tool, const char *name, const char *v, unsigned long lo,
 	unsigned long n;
 
 	errno = 0;
-	n = strtoul(v, &end, 0);
-	if (errno || end == v || *end || v[0] == '-' || n < lo || n > hi) {
+	n = strtoul(v, &end, v[0] == '0' && (v[1] == 'x' || v[1] == 'X') ? 16 : 10);
+	if (errno || end == v || *end || v[0] == '-' || v[0] == '+' || v[0] == ' ' ||
+	    (end == v + 2 && v[1] == 'x') || n < lo || n > hi) {
 		fprintf(stderr, "%s: -%s=%s: not a number from %lu to %lu\n", tool, name, v, lo, hi);
 		return -1;
 	}
@@ -177,35 +195,65 @@ select_profiles(const char *spec)
 	return 0;
 }
 
-static int
-parse_size(const char *v, size_t *out)
+bool
+fuzz_parse_u64(const char *v, unsigned long long *out)
 {
+	bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+	const char *digits = hex ? v + 2 : v;
 	char *end;
+
+	/* strtoull would take a sign, spaces and, with base 0, octal: none of them */
+	if (!*digits || !(hex ? strchr("0123456789abcdefABCDEF", *digits)
+	                      : strchr("0123456789", *digits)))
+		return false;
+	errno = 0;
+	*out = strtoull(digits, &end, hex ? 16 : 10);
+	return !errno && !*end;
+}
+
+static int
+parse_size(const char *name, const char *v, size_t *out)
+{
 	unsigned long long n;
 
-	errno = 0;
-	n = strtoull(v, &end, 0);
-	if (errno || end == v || *end || v[0] == '-') {
-		fprintf(stderr, "error: '%s' is not a byte count\n", v);
+	if (!fuzz_parse_u64(v, &n) || n > SIZE_MAX) {
+		fprintf(stderr, "error: -%s=%s is not a byte count (decimal or 0x-hex)\n", name, v);
 		return EXIT_USAGE;
 	}
 	*out = (size_t)n;
 	return 0;
 }
 
+static void
+list_exit(const char *what)
+{
+	if (!strcmp(what, "bar"))
+		bar_list(stdout);
+	else
+		devmodel_list(stdout);
+	exit(EXIT_CLEAN);
+}
+
 int
 fuzz_init(int argc, char **argv, const char **unknown)
 {
 	const char *helper_spec = NULL, *profile_spec = "arm64-device", *rules = NULL, *v;
+	struct rig_config cfg;
 	char libs[4096], *tok, *save = NULL;
 	const struct mmio_helper *const *all;
 	size_t nall, i, n;
+	uint32_t x;
 	int a, err;
 
 	fz.opt.strategy = LOG_EMULATE;
 	fz.opt.format = OUT_TEXT;
 	fz.opt.bar_size = BAR_DEFAULT_SIZE;
 	fz.opt.max_copy_len = MMIO_REQ_MAX_LEN;
+	fz.opt.timeout = 10;
+	if (helper_add_builtins(catalog) != 0) {
+		fprintf(stderr, "error: %s\n", rig_error());
+		return EXIT_RIG;
+	}
 	if (unknown)
 		*unknown = NULL;
 	for (a = 1; a < argc; a++) {
@@ -229,10 +277,22 @@ fuzz_init(int argc, char **argv, const char **unknown)
 				return EXIT_USAGE;
 			}
 		} else if ((v = fuzz_flag(argv[a], "bar_size"))) {
-			if ((err = parse_size(v, &fz.opt.bar_size)) != 0)
+			if ((err = parse_size("bar_size", v, &fz.opt.bar_size)) != 0)
 				return err;
+		} else if ((v = fuzz_flag(argv[a], "bar"))) {
+			if (!strcmp(v, "help"))
+				list_exit("bar");
+			fz.opt.bar = v;
+		} else if ((v = fuzz_flag(argv[a], "model"))) {
+			if (!strcmp(v, "help"))
+				list_exit("model");
+			fz.opt.model = v;
+		} else if ((v = fuzz_flag(argv[a], "timeout"))) {
+			if (fuzz_number("error", "timeout", v, 0, 86400, &x) != 0)
+				return EXIT_USAGE;
+			fz.opt.timeout = x;
 		} else if ((v = fuzz_flag(argv[a], "max_copy_len"))) {
-			if ((err = parse_size(v, &n)) != 0)
+			if ((err = parse_size("max_copy_len", v, &n)) != 0)
 				return err;
 			if (n > MMIO_REQ_MAX_LEN) {
 				fprintf(stderr, "error: -max_copy_len=%zu is over %u\n", n, MMIO_REQ_MAX_LEN);
@@ -261,9 +321,14 @@ fuzz_init(int argc, char **argv, const char **unknown)
 			fprintf(stderr, "error: %s\n", rig_error());
 			return EXIT_USAGE;
 		}
-	if (rig_open(&fz.rig, "mock", NULL, fz.opt.bar_size, fz.opt.strategy) != 0) {
+	cfg.bar = fz.opt.bar;
+	cfg.model = fz.opt.model;
+	cfg.bar_size = fz.opt.bar_size;
+	cfg.strategy = fz.opt.strategy;
+	if ((err = rig_open(&fz.rig, &cfg)) != 0) {
 		fprintf(stderr, "error: %s\n", rig_error());
-		return rig_error()[0] && strstr(rig_error(), "BAR size") ? EXIT_USAGE : EXIT_RIG;
+		/* a bad name, argument or size is the user's; anything else the rig's */
+		return err == -EINVAL || err == -ERANGE ? EXIT_USAGE : EXIT_RIG;
 	}
 	fz.ready = true;
 	return 0;
@@ -272,7 +337,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 struct rig *
 fuzz_rig(void)
 {
-	return &fz.rig;
+	return fz.rig;
 }
 
 const struct profile *
@@ -309,6 +374,14 @@ u16_at(const uint8_t *b, unsigned i)
 	return b[i] | (unsigned)b[i + 1] << 8;
 }
 
+/* An offset: low half at lo, high half at hi, so BARs past 64 KiB are reached
+ * and inputs written for 64 KiB (high half zero) keep their meaning. */
+static uint64_t
+u32_at(const uint8_t *b, unsigned lo, unsigned hi)
+{
+	return u16_at(b, lo) | (uint64_t)u16_at(b, hi) << 16;
+}
+
 /* The longest length the helper can be asked for, within the tools' bound. */
 static uint32_t
 len_limit(const struct mmio_helper *h)
@@ -332,14 +405,16 @@ fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
                 struct mmio_request *q)
 {
 	uint8_t b[FUZZ_BLOCK] = { 0 };
-	unsigned dirs[MMIO_NDIR], ndir = 0, d, lens[32], nlens = 0, unit, align, room;
+	unsigned dirs[MMIO_NDIR], ndir = 0, d, lens[32], nlens = 0, unit, align;
+	uint64_t lo, hi, span, room;
 	uint32_t max;
 
 	memcpy(b, data, size < FUZZ_BLOCK ? size : FUZZ_BLOCK);
 	memset(q, 0, sizeof *q);
 	q->helper = h;
+	/* a read-only BAR takes from-device copies only, when the helper has them */
 	for (d = 0; d < MMIO_NDIR; d++)
-		if (h->copy[d])
+		if (h->copy[d] && (!rig_read_only(fz.rig) || d == MMIO_FROM_DEVICE))
 			dirs[ndir++] = d;
 	q->dir = ndir ? (enum mmio_dir)dirs[b[2] % ndir] : MMIO_TO_DEVICE;
 	q->host_misalign = b[3] % MMIO_HOST_ALIGN;
@@ -355,16 +430,20 @@ fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
 		q->len = lens[u16_at(b, 4) % nlens];
 	else
 		q->len = (u16_at(b, 4) % (max / unit + 1)) * unit;
-	if (q->len > fz.rig.bar.size)
-		q->len = (uint32_t)(fz.rig.bar.size / unit * unit);
 
+	/* offsets fall inside the window, at the helper's alignment */
 	align = h->dev_align > 1 ? h->dev_align : 1;
-	room = (unsigned)(fz.rig.bar.size - q->len);
-	q->dev_off = (u16_at(b, 6) % (room + 1)) / align * align;
+	rig_window(fz.rig, &lo, &hi);
+	lo = (lo + align - 1) / align * align;
+	span = hi > lo ? hi - lo : 0;
+	if (q->len > span)
+		q->len = (uint32_t)(span / unit * unit);
+	room = span - q->len;
+	q->dev_off = (uint32_t)(lo + (u32_at(b, 6, 12) % (room + 1)) / align * align);
 	if (q->dir == MMIO_WITHIN)
-		q->src_off = (u16_at(b, 8) % (room + 1)) / align * align;
+		q->src_off = (uint32_t)(lo + (u32_at(b, 8, 14) % (room + 1)) / align * align);
 	q->pattern = b[10];
-	/* b[11]: fault plan, reserved (v1 ignores it); b[12..15]: reserved */
+	/* b[11]: fault plan, reserved (v1 ignores it) */
 }
 
 /* ---- judging -------------------------------------------------------------------- */
@@ -473,6 +552,10 @@ print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *
 		fprintf(out, " -rules=%s", fz.rules);
 	if (fz.opt.bar_size != BAR_DEFAULT_SIZE)
 		fprintf(out, " -bar_size=%zu", fz.opt.bar_size);
+	if (fz.opt.bar)
+		fprintf(out, " -bar=%s", fz.opt.bar);
+	if (fz.opt.model)
+		fprintf(out, " -model=%s", fz.opt.model);
 	fuzz_request_args(args, sizeof args, q, p->name);
 	fprintf(out, " %s -strategy=%s\n", args, logger_strategy_names[fz.opt.strategy]);
 }
@@ -480,7 +563,7 @@ print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *
 int
 fuzz_validate(const struct mmio_request *q)
 {
-	return rig_validate(&fz.rig, q);
+	return rig_validate(fz.rig, q);
 }
 
 static void
@@ -511,23 +594,90 @@ html:
 	}
 }
 
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (fz.in_request)
+		siglongjmp(fz.timeout_jmp, 1);
+}
+
+/*
+ * rig_run under the per-request time limit: a helper that does not return in
+ * time is abandoned (the logger disarmed and the view closed again) and the
+ * request becomes a timeout finding. Jumping out of the helper is safe for the
+ * rig's state; the helper's own is its business, and the next request starts
+ * from a freshly painted window.
+ */
+static int
+run_timed(const struct mmio_request *q, struct check_input *in)
+{
+	struct sigaction sa;
+	int err;
+
+	fz.timed_out = false;
+	if (!fz.opt.timeout)
+		return rig_run(fz.rig, q, in);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	if (sigsetjmp(fz.timeout_jmp, 1)) {
+		fz.in_request = 0;
+		rig_abandon(fz.rig);
+		fz.timed_out = true;
+		return -ETIMEDOUT;
+	}
+	fz.in_request = 1;
+	alarm(fz.opt.timeout);
+	err = rig_run(fz.rig, q, in);
+	alarm(0);
+	fz.in_request = 0;
+	return err;
+}
+
+bool
+fuzz_timed_out(void)
+{
+	bool t = fz.timed_out;
+
+	fz.timed_out = false;
+	return t;
+}
+
 enum fuzz_verdict
 fuzz_request(const struct mmio_request *q, unsigned pi)
 {
 	struct check_input in;
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	const struct profile *p = &fz.profiles[pi % fz.nprofiles];
-	FILE *out = stderr;
+	const char *strategy = logger_strategy_names[fz.opt.strategy];
+	FILE *out = stdout;
 	size_t nf, nerr;
 	int err;
 
-	err = rig_run(&fz.rig, q, &in);
-	if (err == -ENOTSUP) {
+	err = run_timed(q, &in);
+	if (err == -ENOTSUP || err == -EROFS) {
 		if (fz.opt.verbose) {
-			out_request(out, fz.opt.format, q, p->name, logger_strategy_names[fz.opt.strategy]);
-			fprintf(out, "# not judged: %s\n", rig_error());
+			out_request(out, fz.opt.format, q, p->name, strategy);
+			fprintf(out, fz.opt.format == OUT_JSON ? "{\"not_judged\":\"%s\"}\n"
+			                                       : "# not judged: %s\n", rig_error());
 		}
 		return FUZZ_SKIPPED;
+	}
+	if (err == -ETIMEDOUT) {
+		out_request(out, fz.opt.format, q, p->name, strategy);
+		if (fz.opt.format == OUT_JSON)
+			fprintf(out, "{\"timeout\":%u,\"why\":\"helper %s did not return within "
+			        "%u s\"}\n", fz.opt.timeout, q->helper->name, fz.opt.timeout);
+		else
+			fprintf(out, "! timeout error after=%us: helper %s did not return within %u s "
+			        "(a hang is a finding; -timeout= sets the limit)\n", fz.opt.timeout,
+			        q->helper->name, fz.opt.timeout);
+		if (fz.opt.format == OUT_TEXT)
+			print_replay_cmd(out, q, p);
+		fflush(out);
+		return FUZZ_FINDING;
 	}
 	if (err) {
 		/* every decoded request is in range by construction: this is the rig's fault */
@@ -539,17 +689,25 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 	features(&in, f, nf);
 	if (fz.opt.svg_path || fz.opt.html_path)
 		pictures(q, p, &in, f, nf);
-	if (nerr || in.lost || fz.opt.verbose || (nf && !fz.opt.quiet)) {
-		out_request(out, fz.opt.format, q, p->name, logger_strategy_names[fz.opt.strategy]);
+	if (nerr || in.lost || in.unexecuted || fz.opt.verbose || (nf && !fz.opt.quiet)) {
+		out_request(out, fz.opt.format, q, p->name, strategy);
 		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);
 		out_findings(out, fz.opt.format, f, nf);
-		if (in.lost && fz.opt.format == OUT_TEXT)
-			fprintf(out, "# verdict incomplete: %llu records lost\n",
-			        (unsigned long long)in.lost);
-		if (fz.opt.format == OUT_TEXT)
+		if (fz.opt.format == OUT_TEXT) {
+			if (in.lost)
+				fprintf(out, "# verdict incomplete: %llu records lost\n",
+				        (unsigned long long)in.lost);
+			if (in.unexecuted)
+				fprintf(out, "# verdict incomplete: %llu instructions recorded as unknown "
+				        "could be neither emulated nor single-stepped here, and were "
+				        "skipped\n", (unsigned long long)in.unexecuted);
 			print_replay_cmd(out, q, p);
+		} else if (in.unexecuted) {
+			fprintf(out, "{\"unexecuted\":%llu}\n", (unsigned long long)in.unexecuted);
+		}
+		fflush(out);
 	}
-	return nerr || in.lost ? FUZZ_FINDING : FUZZ_CLEAN;
+	return nerr || in.lost || in.unexecuted ? FUZZ_FINDING : FUZZ_CLEAN;
 }
 
 enum fuzz_verdict

@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "out.h"
+#include "rig.h"
 
 /* Bytes of the control block; shorter inputs read as if zero-padded. */
 #define FUZZ_BLOCK 16
@@ -29,13 +30,20 @@ enum fuzz_verdict {
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE    2
 #define EXIT_RIG      3 /* the rig itself could not run: BAR, signals, decoder */
+/* copy_fuzzer's, as libFuzzer sets them: a finding (the input is saved) and a
+ * request that outlived -timeout= */
+#define EXIT_FUZZ_FINDING 77
+#define EXIT_FUZZ_TIMEOUT 70
 
 struct fuzz_opts {
 	bool verbose;              /* print every request, not only those with findings */
 	bool quiet;                /* print nothing for clean requests, even in replay */
 	enum out_format format;    /* text or JSON lines */
 	enum log_strategy strategy;/* how accesses are trapped */
-	size_t bar_size;           /* bytes */
+	size_t bar_size;           /* mock BAR bytes */
+	const char *bar;           /* -bar= as given, NULL for the default mock */
+	const char *model;         /* -model= as given, NULL for the default plain */
+	unsigned timeout;          /* seconds one request may take, 0 = no limit */
 	uint32_t max_copy_len;     /* longest length decoded from an input, 0..MMIO_REQ_MAX_LEN */
 	const char *svg_path;      /* replay: write the judged request's access map here */
 	const char *html_path;     /* replay: write its HTML page here */
@@ -47,7 +55,8 @@ extern const char fuzz_flags_help[];
 
 /*
  * Parse the rig's flags (-helper=, -profile=, -strategy=, -rules=,
- * -helper_lib=, -bar_size=, -json=) from argv and open the rig. Flags it does
+ * -helper_lib=, -bar=, -model=, -bar_size=, -max_copy_len=, -timeout=,
+ * -json=) from argv and open the rig. Flags it does
  * not know are left for the driver: `*unknown` (if not NULL) gets the first
  * one that starts with '-'. Returns 0, or EXIT_USAGE / EXIT_RIG after printing
  * the reason to stderr.
@@ -102,12 +111,24 @@ void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const 
 
 /* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */
 const char *fuzz_flag(const char *arg, const char *name);
-/* Parse a number from lo to hi (0x allowed); on error print "tool: -name=v: ..." and return -1. */
+/* Parse a number from lo to hi, decimal or 0x-hex (a leading 0 is not octal); on
+ * error print "tool: -name=v: ..." and return -1. */
 int fuzz_number(const char *tool, const char *name, const char *v, unsigned long lo,
                 unsigned long hi, uint32_t *out);
 /* 0 if every argument starting with '-' is one of the NULL-terminated valid flags,
  * else print the first unknown one with the valid list and return EXIT_USAGE. */
 int fuzz_check_flags(const char *tool, int argc, char **argv, const char *const *valid);
+
+/* Names of the rig flags fuzz_init takes, NULL-terminated (for the drivers'
+ * unknown-flag checks). */
+extern const char *const fuzz_rig_flags[];
+
+/* Parse "decimal or 0x-hex" into *out; false if v is not such a number. */
+bool fuzz_parse_u64(const char *v, unsigned long long *out);
+
+/* Whether a timed-out request was abandoned since the last call (fuzz_request
+ * returns FUZZ_FINDING for it after printing the timeout finding). */
+bool fuzz_timed_out(void);
 
 /* Provided by the driver: one coverage feature of the access shapes. */
 void fuzz_feature(uint32_t feature);

@@ -163,10 +163,10 @@ main(int argc, char **argv)
 	}
 	h = hs[0];
 	rig = fuzz_rig();
-	if (SRC_BASE + noff + nmis + max_len > rig->bar.size || DEV_BASE + noff + max_len > SRC_BASE) {
+	if (SRC_BASE + noff + nmis + max_len > rig_bar_size(rig) || DEV_BASE + noff + max_len > SRC_BASE) {
 		fprintf(stderr, "copy_sweep: the grid needs a BAR of at least %u bytes and at most %u "
 		        "device offsets + length %u (BAR is %zu bytes)\n", SRC_BASE + noff + nmis + max_len,
-		        SRC_BASE - DEV_BASE, max_len, rig->bar.size);
+		        SRC_BASE - DEV_BASE, max_len, rig_bar_size(rig));
 		return EXIT_USAGE;
 	}
 	if (only != MMIO_NDIR && !h->copy[only]) {

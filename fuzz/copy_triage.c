@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "copy_fuzzer.h"
+#include "helpers.h"
 
 #define RUN_MAGIC "mmiorig-run 1"
 #define MAX_TARGETS 256
@@ -814,6 +815,7 @@ main(int argc, char **argv)
 	unsigned ti, ok, np, i;
 	FILE *f;
 
+	helper_add_builtins(catalog); /* run.conf names helpers before fuzz_init runs */
 	fargv[fargc++] = argv[0];
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help=1")) {

@@ -2,7 +2,7 @@
  * helpers.h - the built-in copy helpers, one per file in this folder.
  *
  * Each file defines one descriptor named helper_<name with '-' as '_'>; the
- * catalog (rig/catalog.c) lists them in this order. Nothing else is shared:
+ * catalog (catalog.c) lists them in this order. Nothing else is shared:
  * a helper's code, its promised pattern and its limits live in its own file.
  */
 #ifndef MMIORIG_HELPERS_H
@@ -21,5 +21,8 @@ extern const struct mmio_helper helper_iowrite32_copy; /* Linux __iowrite32_copy
 extern const struct mmio_helper helper_iowrite64_copy; /* Linux __iowrite64_copy */
 extern const struct mmio_helper helper_rte_mov15;      /* DPDK rte_mov15_or_less */
 extern const struct mmio_helper helper_mmio_copy;      /* the reference helper */
+
+/* All of the above in catalog order, NULL-terminated (catalog.c). */
+extern const struct mmio_helper *const catalog[];
 
 #endif /* MMIORIG_HELPERS_H */

@@ -1,6 +1,7 @@
 /*
- * catalog.c - the helpers the rig knows: the built-ins of helpers/, in a
- * fixed order, then those of plugins loaded with helper_load_plugin().
+ * catalog.c - the helpers the rig knows: the built-ins a tool adds (the
+ * catalog of helpers/, in its order), then those of plugins loaded with
+ * helper_load_plugin(). The library knows no helper of its own.
  *
  * Every helper pointer the catalog hands out (helper_lookup, helper_all) is
  * a built-in's own struct or an entry of a plugin's table. Plugins are loaded once, from one
@@ -15,30 +16,15 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "../helpers/helpers.h"
-
-/* The built-ins, in catalog order: baselines first, the reference last. */
-const struct mmio_helper *const catalog[] = {
-	&helper_memcpy,
-	&helper_memmove,
-	&helper_bytewise,
-	&helper_builtin_fixed,
-	&helper_natural,
-	&helper_toio_x86,
-	&helper_toio_generic,
-	&helper_iowrite32_copy,
-	&helper_iowrite64_copy,
-	&helper_rte_mov15,
-	&helper_mmio_copy,
-	NULL,
-};
-#define NBUILTIN (sizeof catalog / sizeof catalog[0] - 1)
 
 /* Most plugins one process loads. */
 #define PLUGIN_MAX 8
 
-/* Built-ins then plugin helpers, in load order; filled on first use. */
-static const struct mmio_helper *known[NBUILTIN + PLUGIN_MAX * MMIO_PLUGIN_MAX_HELPERS];
+/* Most built-ins the tools may add. */
+#define BUILTIN_MAX 64
+
+/* Built-ins then plugin helpers, in the order they were added. */
+static const struct mmio_helper *known[BUILTIN_MAX + PLUGIN_MAX * MMIO_PLUGIN_MAX_HELPERS];
 static size_t nknown;
 
 static struct plugin {
@@ -48,20 +34,28 @@ static struct plugin {
 } plugins[PLUGIN_MAX];
 static unsigned nplugins;
 
-static void
-known_init(void)
+int
+helper_add_builtins(const struct mmio_helper *const *list)
 {
-	if (nknown)
-		return;
-	for (size_t i = 0; i < NBUILTIN; i++)
-		known[i] = catalog[i];
-	nknown = NBUILTIN;
+	size_t i, j;
+
+	if (nplugins)
+		return rig_fail(EINVAL, "built-in helpers are added before any plugin is loaded");
+	for (i = 0; list[i]; i++) {
+		if (nknown == BUILTIN_MAX)
+			return rig_fail(ENOSPC, "more than %d built-in helpers", BUILTIN_MAX);
+		for (j = 0; j < nknown; j++)
+			if (known[j] == list[i])
+				break;
+		if (j == nknown)
+			known[nknown++] = list[i];
+	}
+	return 0;
 }
 
 const struct mmio_helper *
 helper_lookup(const char *name)
 {
-	known_init();
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < nknown; i++)
@@ -73,7 +67,6 @@ helper_lookup(const char *name)
 const struct mmio_helper *const *
 helper_all(size_t *n)
 {
-	known_init();
 	*n = nknown;
 	return known;
 }
@@ -133,7 +126,6 @@ helper_list(FILE *out)
 {
 	int width = 14;
 
-	known_init();
 	for (size_t i = 0; i < nknown; i++)
 		if ((int)strlen(known[i]->name) > width)
 			width = (int)strlen(known[i]->name);
@@ -161,7 +153,7 @@ owner_of(const struct mmio_helper *h)
 
 	for (i = 0; i < nknown && known[i] != h; i++)
 		;
-	if (i < NBUILTIN)
+	if (!nplugins || i < plugins[0].first)
 		return "a built-in helper";
 	for (unsigned p = nplugins; p-- > 0;) {
 		if (i >= plugins[p].first) {
@@ -245,7 +237,6 @@ helper_load_plugin(const char *path)
 	void *dl;
 	int err;
 
-	known_init();
 	if (!path || !*path)
 		return rig_fail(EINVAL, "helper plugin: empty path");
 	if (nplugins == PLUGIN_MAX)

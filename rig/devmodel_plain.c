@@ -1,36 +1,38 @@
 /*
  * devmodel_plain.c - the device model of plain memory: reads return what was
- * last written, writes land as given. Runs in the fault handler (emulate):
- * plain byte copies, nothing else.
+ * last written, writes land as given, nothing faults. It performs accesses
+ * through the exact-width I/O, so on a real BAR the device sees the width
+ * the helper used. No state. access runs in the fault handler.
  */
-#include <string.h>
+#include <errno.h>
 
 #include "internal.h"
 
-static void
-plain_read(struct bar *bar, uint64_t off, void *buf, unsigned n)
+static int
+plain_open(struct devmodel *m, const char *args)
 {
-	memcpy(buf, bar->alias + off, n);
+	(void)m;
+	if (args && *args)
+		return rig_fail(EINVAL, "-model=plain takes no argument (got '%s')", args);
+	return 0;
 }
 
-static void
-plain_write(struct bar *bar, uint64_t off, const void *buf, unsigned n, uint64_t lanes)
+static struct dev_result
+plain_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
 {
-	const uint8_t *s = buf;
-	unsigned i;
-
-	if (n == 64 ? lanes == ~0ull : lanes == (1ull << n) - 1) {
-		memcpy(bar->alias + off, s, n);
-		return;
+	if (a->phase == DEV_PERFORM) {
+		if (a->kind == MMIO_LOAD)
+			bar_io_read(m->bar, a->off, a->width, a->lanes, buf);
+		else
+			bar_io_write(m->bar, a->off, a->width, a->lanes, buf);
 	}
-	for (i = 0; i < n; i++)
-		if (lanes >> i & 1)
-			bar->alias[off + i] = s[i];
+	return (struct dev_result){ .outcome = DEV_DONE };
 }
 
 const struct devmodel_ops devmodel_plain = {
 	.name = "plain",
-	.desc = "plain memory: reads return the last bytes written",
-	.read = plain_read,
-	.write = plain_write,
+	.desc = "plain memory: reads return the last bytes written (default)",
+	.args = "",
+	.open = plain_open,
+	.access = plain_access,
 };

@@ -1,11 +1,13 @@
 /*
- * internal.h - the rig's internal interfaces: BAR backends, device models,
- * the access logger and its per-architecture decoder, profiles, checker,
- * helper catalog and log output. Tools in this tree include it; plugins
- * include mmiorig.h only.
+ * internal.h - what the library's files share behind rig/rig.h: BAR
+ * backends, device models, the access logger and the per-architecture
+ * decoder/executor. Tools include rig.h (and out/out.h); tests that arm a
+ * BAR by hand include this too; plugins include mmiorig.h only.
  *
- * Errors by layer: library functions return 0 or a negative errno and leave
- * a message in rig_error(); tools print it and exit.
+ * Each seam is an ops table: a backend is one struct bar_ops in its own file
+ * plus a line in bar.c's table, a device model one struct devmodel_ops plus a
+ * line in devmodel.c's, an architecture one folder rig/<arch>/ whose
+ * `arch_host` the build links.
  */
 #ifndef MMIORIG_INTERNAL_H
 #define MMIORIG_INTERNAL_H
@@ -14,90 +16,159 @@
 #include <stdio.h>
 #include <ucontext.h>
 
-#include "mmiorig.h"
-
-/* ---- errors -------------------------------------------------------------- */
-
-/* Last error message of a failed rig call (thread-local, never NULL). */
-const char *rig_error(void);
-/* Set that message, printf-style; returns -err so callers can `return rig_fail(...)`. */
-int rig_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* ---- device models ------------------------------------------------------- */
+#include "rig.h"
 
 struct bar;
+struct devmodel;
 
-/*
- * What the BAR's contents behave like. Called from the access logger's signal
- * handler in emulate mode, so implementations are async-signal-safe: no
- * allocation, no locks, no stdio.
- */
-struct devmodel_ops {
-	const char *name; /* as given to -model= */
-	const char *desc; /* one line for listings */
-	/* Read n bytes at BAR offset off into buf (n <= MMIO_MAX_WIDTH). */
-	void (*read)(struct bar *bar, uint64_t off, void *buf, unsigned n);
-	/* Write n bytes from buf at BAR offset off, only bytes whose bit is set in lanes. */
-	void (*write)(struct bar *bar, uint64_t off, const void *buf, unsigned n, uint64_t lanes);
+/* ---- device models (devmodel.c) ------------------------------------------ */
+
+/* When the model is asked, relative to the access itself. */
+enum dev_phase {
+	DEV_PERFORM, /* emulate: the model performs the access (a load fills buf,
+	                a store takes buf) */
+	DEV_BEFORE,  /* step: the CPU is about to perform it; the model may refuse it
+	                (a fault) or, on a memory alias, put a load's value in place */
+	DEV_AFTER    /* step: the CPU performed it; buf holds the bytes moved, and the
+	                model may drop a store (the logger puts the old bytes back) */
 };
 
-extern const struct devmodel_ops devmodel_plain;
+/* One device access as the model sees it. */
+struct dev_access {
+	uint64_t off;     /* BAR offset of the first byte */
+	uint64_t lanes;   /* byte-lane mask: bit i = byte off+i accessed */
+	uint64_t seq;     /* position of the access in the request, from 0 */
+	uint16_t width;   /* bytes spanned (1..MMIO_MAX_WIDTH) */
+	uint8_t elem;     /* element size judged per element, 0 if unknown */
+	uint8_t kind;     /* enum mmio_kind */
+	uint8_t cls;      /* enum mmio_class */
+	uint8_t phase;    /* enum dev_phase */
+};
 
-/* ---- BAR views and backends ---------------------------------------------- */
+/* What the model made of an access. */
+enum dev_outcome {
+	DEV_DONE,      /* performed (a load's bytes are in buf) */
+	DEV_FAULT,     /* not performed: deliver signo/si_code at the access's address */
+	DEV_DROPPED,   /* a store that did not reach the device */
+	DEV_OVERRIDE   /* a load answered by the model, not the device (bytes in buf) */
+};
+
+struct dev_result {
+	uint8_t outcome;  /* enum dev_outcome */
+	int signo;        /* DEV_FAULT: SIGBUS or SIGSEGV */
+	int si_code;      /* DEV_FAULT: e.g. BUS_OBJERR, BUS_ADRERR */
+};
+
+/*
+ * What the BAR's contents behave like. open/close/reset run outside
+ * handlers; access runs inside the access logger's fault handler, so it is
+ * async-signal-safe: no allocation, no locks, no stdio.
+ */
+struct devmodel_ops {
+	const char *name;   /* as given to -model= */
+	const char *desc;   /* one line for -model=help */
+	const char *args;   /* its arguments for -model=help, "" if none */
+	/* Set up private state (m->priv); args is the text after ':' or NULL. */
+	int (*open)(struct devmodel *m, const char *args);
+	void (*close)(struct devmodel *m);
+	/* Back to the state a request starts from. */
+	void (*reset)(struct devmodel *m);
+	/* One access (buf holds width bytes, by lanes); see enum dev_phase. */
+	struct dev_result (*access)(struct devmodel *m, const struct dev_access *a, uint8_t *buf);
+};
+
+struct devmodel {
+	const struct devmodel_ops *ops; /* the model */
+	struct bar *bar;                /* the BAR whose contents it models */
+	void *priv;                     /* the model's own state */
+};
+
+extern const struct devmodel_ops *const devmodels[]; /* NULL-terminated */
+
+/* Open model spec "NAME[:ARGS]" (NULL = "plain") on bar; 0 or -EINVAL listing the
+ * valid names. */
+int devmodel_open(struct devmodel *m, const char *spec, struct bar *bar);
+void devmodel_close(struct devmodel *m);
+
+/* ---- BAR views and backends (bar.c) -------------------------------------- */
 
 struct bar_ops {
-	const char *name; /* as given to -bar= */
-	const char *desc; /* one line for `-bar=help` */
-	/* Map the view (PROT_NONE) and the alias; arg is the backend's argument or NULL. */
-	int (*open)(struct bar *bar, const char *arg, size_t size);
+	const char *name;   /* as given to -bar= */
+	const char *desc;   /* one line for -bar=help */
+	const char *args;   /* its own arguments for -bar=help, "" if none */
+	/*
+	 * Map the BAR: bar_map_view() for the trapped view and an alias the rig may
+	 * access; set size, alias_is_memory and, if the device needs it, read_only.
+	 * args holds the backend's own arguments (bar.c took the common ones).
+	 */
+	int (*open)(struct bar *bar, const char *args, size_t size);
 	void (*close)(struct bar *bar);
-	/* true if the alias is real memory the rig may read and write freely */
-	bool alias_is_memory;
 };
 
 struct bar {
-	const struct bar_ops *ops;        /* backend */
-	const struct devmodel_ops *model; /* contents' behaviour */
-	uint8_t *view;                    /* trapped mapping the helper is given */
-	uint8_t *alias;                   /* always-accessible mapping of the same bytes */
-	size_t size;                      /* bytes, a multiple of the page size */
-	int fd;                           /* backing file, -1 if none */
+	const struct bar_ops *ops;   /* backend */
+	uint8_t *view;               /* PROT_NONE mapping handed to the helper */
+	uint8_t *alias;              /* always-accessible mapping of the same bytes */
+	size_t size;                 /* bytes in the BAR, a multiple of the page size */
+	uint64_t win_lo, win_hi;     /* the window: BAR offsets [lo, hi) the rig may touch */
+	bool read_only;              /* requests that store to the BAR are refused */
+	bool alias_is_memory;        /* the alias is plain memory: the rig may paint and
+	                                compare it; false for a device */
+	void *priv;                  /* backend state */
+	void *reserve;               /* the view's reservation: a guard page each side */
+	size_t reserve_size;         /* bytes of it */
 };
 
 extern const struct bar_ops *const bar_backends[]; /* NULL-terminated */
 
-/* Open a BAR of `size` bytes (0 = default 64 KiB) on backend `name` ("mock"). */
-int bar_open(struct bar *bar, const char *name, const char *arg, size_t size);
+/* Bytes of inaccessible guard before and after every view. */
+size_t bar_guard(void);
+
+/*
+ * Open backend spec "NAME[:ARGS]" (NULL = "mock"). Arguments every backend
+ * takes: window=LO-HI (BAR offsets, 0x allowed) and ro. size is the mock's
+ * (0 = BAR_DEFAULT_SIZE); a device has its own.
+ */
+int bar_open(struct bar *bar, const char *spec, size_t size);
 void bar_close(struct bar *bar);
-/* Default BAR size, bytes. */
-#define BAR_DEFAULT_SIZE (64u * 1024u)
+/* For backends: reserve size + two guard pages and map fd's [off, off+size) as
+ * the PROT_NONE view between them, so nothing else can sit next to it. */
+int bar_map_view(struct bar *bar, int fd, off_t off, size_t size);
+void bar_unmap_view(struct bar *bar);
 
-/* ---- access logger ------------------------------------------------------- */
+/*
+ * Exact-width device I/O on the alias: one access of exactly `width` bytes
+ * (1, 2, 4, 8 as one volatile access; 16, 32, 64 as one vector access; a lane
+ * mask short of full as one masked vector access), never memcpy. What the
+ * device models and the runner use, so a device sees what the helper's
+ * instruction would have sent. Async-signal-safe.
+ */
+void bar_io_read(struct bar *bar, uint64_t off, unsigned width, uint64_t lanes, uint8_t *buf);
+void bar_io_write(struct bar *bar, uint64_t off, unsigned width, uint64_t lanes,
+                  const uint8_t *buf);
 
-enum log_strategy {
-	LOG_EMULATE, /* decode, perform on the alias, skip the instruction */
-	LOG_STEP     /* unprotect, single-step the real instruction, re-protect */
-};
+/* ---- access logger (access_logger.c) ------------------------------------- */
 
-/* Records one request's accesses can produce before the ring counts losses. */
-#define LOG_RING_RECORDS 65536u
-
-/* One-time set-up outside any handler: decoder, CPU state layout, signals. */
+/* One-time set-up outside any handler: decoder, CPU state layout. */
 int logger_init(void);
-/* Trap accesses to bar's view from now on; records go to a fresh, empty ring. */
-int logger_arm(struct bar *bar, enum log_strategy strategy);
+/* Trap accesses to bar's view (and its guard pages) from now on, through model;
+ * records go to a fresh, empty ring. Only the calling thread is traced. */
+int logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy);
 /* Stop trapping; the view stays PROT_NONE. */
 void logger_disarm(void);
+/* Give up on a request whose helper was interrupted (the per-request time limit):
+ * disarm, close a view a step left open. Ordinary code, after the jump out. */
+void logger_abandon(void);
 /* Records of the last armed period; *lost = records that did not fit. */
 const struct mmio_record *logger_records(size_t *n, uint64_t *lost);
-/* Names of strategies for messages and parsing. */
-int logger_strategy_parse(const char *name, enum log_strategy *out);
-extern const char *const logger_strategy_names[]; /* NULL-terminated */
+/* Instructions of the last armed period recorded as unknown and skipped because
+ * the architecture can neither emulate nor step them. */
+uint64_t logger_unexecuted(void);
 /* Instructions emulate handed to the step strategy because its executor does not
  * model them (since init). */
 uint64_t logger_step_fallbacks(void);
 
-/* ---- per-architecture decoder/executor ----------------------------------- */
+/* ---- per-architecture decoder/executor (rig/<arch>/) --------------------- */
 
 /* Most device accesses one instruction makes (movs or movdir64b within: 2). */
 #define INSN_MAX_ACCESSES 2
@@ -114,7 +185,7 @@ struct insn_access {
 /* A decoded faulting instruction: what it accesses now and how to perform it. */
 struct insn {
 	uint64_t pc;                                  /* instruction address */
-	uint8_t len;                                  /* bytes */
+	uint8_t len;                                  /* bytes; 0 if not decodable */
 	uint8_t bytes[15];                            /* its bytes */
 	uint8_t cls;                                  /* enum mmio_class */
 	uint8_t flags;                                /* MMIO_REC_* */
@@ -127,13 +198,17 @@ struct insn {
 /*
  * Memory as the executor sees it, provided by the logger: device bytes go
  * through the device model, others are plain memory; `note` records one
- * access with the bytes it moved. All three run inside the fault handler.
+ * access with the bytes it moved. read and write move only the bytes enabled
+ * in lanes (buf has room for 64) and return false when the device model
+ * faulted the access: the executor then stops with no further effect (pc and
+ * registers as the CPU would leave them), and the logger delivers the fault.
+ * All run inside the fault handler.
  */
 struct insn_mem {
-	void (*read)(uint64_t addr, void *buf, unsigned n);
-	void (*write)(uint64_t addr, const void *buf, unsigned n, uint64_t lanes);
+	bool (*read)(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes);
+	bool (*write)(uint64_t addr, const uint8_t *buf, unsigned n, uint64_t lanes);
 	void (*note)(const struct insn *in, const struct insn_access *a, const void *value);
-	/* true if any byte of [addr, addr+n) lies in an armed view */
+	/* true if any byte of [addr, addr+n) lies in an armed view or its guards */
 	bool (*in_bar)(uint64_t addr, unsigned n);
 };
 
@@ -144,99 +219,31 @@ struct arch_ops {
 	int (*init)(void);
 	/* In the fault handler: decode the instruction at the context's pc and work out
 	 * its accesses from the registers. An instruction that cannot be decoded becomes
-	 * class UNKNOWN with one access at fault_addr (a store if is_write). */
+	 * class UNKNOWN with one access at fault_addr. */
 	void (*decode)(const ucontext_t *uc, uint64_t fault_addr, struct insn *in);
 	/* In the fault handler: perform `in` (can_emulate set) through mem, noting every
 	 * access in order, update registers and pc. A string instruction runs for as
 	 * many elements as touch a BAR and leaves the rest to the CPU. */
 	void (*emulate)(ucontext_t *uc, const struct insn *in, const struct insn_mem *mem);
-	/* Set or clear the trace flag in the context; returns its previous state. */
+	/* Set or clear the trace flag in the context; returns its previous state
+	 * (only where can_step). */
 	bool (*set_step)(ucontext_t *uc, bool on);
+	/* Move pc past the instruction without performing it. */
+	void (*skip)(ucontext_t *uc, const struct insn *in);
+	/* Exact-width access of width bytes at p (see bar_io_read); lanes short of full
+	 * only for widths the architecture has a masked instruction for. */
+	void (*io_read)(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf);
+	void (*io_write)(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *buf);
 };
 
-extern const struct arch_ops arch_x86_64;
-
-/* ---- profiles ------------------------------------------------------------ */
-
-/* Rule-variant flags of a profile. */
-#define PROF_R1_UNALIGNED_WARN 0x1u /* x86-uc: warn when an unaligned 1/2/4/8 request is split */
-#define PROF_R6_X86            0x2u /* x86-uc: R6 flags only vector/masked, in requests < 16 */
-
-struct profile {
-	const char *name;                  /* as given to -profile= */
-	const char *desc;                  /* one line: mapping type and architecture */
-	uint8_t sev[MMIO_NRULES + 1];      /* enum mmio_severity, indexed by rule id 1..11 */
-	uint32_t variant;                  /* PROF_* */
-};
-
-extern const struct profile profiles[]; /* terminated by an entry with name NULL */
-
-/* Find a profile by name; NULL if none (caller lists the valid names). */
-const struct profile *profile_lookup(const char *name);
-/* Apply a rule switch list "+R8,-R5,R3=warn,R4=error" to *p; 0 or -EINVAL with rig_error(). */
-int profile_apply_rules(struct profile *p, const char *spec);
-/* Short rule name, e.g. "write-once" for 3; "?" if out of range. */
-const char *rule_name(unsigned rule);
-/* "off", "warning" or "error" for an enum mmio_severity; "?" if out of range. */
-const char *severity_name(unsigned sev);
-
-/* ---- checker ------------------------------------------------------------- */
-
-/* Where the data after the copy differs from what it must be (R11). */
-enum data_region {
-	DATA_OK,              /* everything as expected */
-	DATA_DEST,            /* destination does not hold the source bytes */
-	DATA_DEVICE_OUTSIDE,  /* a BAR byte outside the destination changed */
-	DATA_HOST_SOURCE,     /* the host source buffer changed */
-	DATA_HOST_OUTSIDE     /* a host byte around the destination changed */
-};
-
-struct data_result {
-	enum data_region region; /* first problem found, DATA_OK if none */
-	int64_t at;              /* BAR offset, or host offset from the buffer start */
-	uint8_t got, want;       /* the byte found and the byte expected there */
-};
-
-struct check_input {
-	const struct mmio_request *req;   /* the request judged */
-	const struct mmio_record *recs;   /* its accesses in issue order */
-	size_t nrecs;                     /* entries in recs */
-	uint64_t lost;                    /* records that did not fit the ring */
-	size_t bar_size;                  /* bytes in the BAR (R9's outer bound) */
-	struct data_result data;          /* R11's evidence, measured by the runner */
-};
-
-/* Most findings one request yields: one per rule plus R1's warning form. */
-#define CHECK_MAX_FINDINGS (MMIO_NRULES + 1)
-
-/*
- * Judge one request: a pure function (no I/O, no globals). Writes at most
- * CHECK_MAX_FINDINGS findings in rule order and returns how many.
- */
-size_t check_request(const struct check_input *in, const struct profile *p,
-                     struct mmio_finding *out);
-/* Number of findings of severity ERROR among out[0..n). */
-size_t check_errors(const struct mmio_finding *f, size_t n);
-
-/* ---- helper catalog ------------------------------------------------------ */
-
-extern const struct mmio_helper *const catalog[]; /* built-ins, NULL-terminated */
-
-/* Find a helper among the built-ins and loaded plugins; NULL if none. */
-const struct mmio_helper *helper_lookup(const char *name);
-/* Load a plugin's helpers; 0 or negative errno with rig_error() naming the file. */
-int helper_load_plugin(const char *path);
-/* Every known helper (built-ins then plugins), *n entries. */
-const struct mmio_helper *const *helper_all(size_t *n);
-/* Whether the helper promises to handle this request; if not, *why says which limit. */
-bool helper_supports(const struct mmio_helper *h, const struct mmio_request *r, const char **why);
-/* Print one line per known helper: name, the directions it copies, its pattern. */
-void helper_list(FILE *out);
+/* The architecture this build runs on: rig/<arch>/ provides it. */
+extern const struct arch_ops arch_host;
 
 /* ---- running requests ---------------------------------------------------- */
 
 struct rig {
 	struct bar bar;               /* the BAR under test */
+	struct devmodel model;        /* its contents' behaviour */
 	enum log_strategy strategy;   /* how accesses are trapped */
 	uint8_t *host;                /* host buffer: MMIO_REQ_MAX_LEN + guards */
 	uint8_t *host_want;           /* expected host contents after a from-device copy */
@@ -245,83 +252,5 @@ struct rig {
 
 /* Host buffer guard bytes on each side of the request's host range. */
 #define RIG_HOST_GUARD 64
-
-int rig_open(struct rig *rig, const char *backend, const char *arg, size_t bar_size,
-             enum log_strategy strategy);
-void rig_close(struct rig *rig);
-/* Check a request's fields against the BAR and the helper; 0 or -EINVAL/-ERANGE
- * with rig_error() saying why (a request the helper does not support is -ENOTSUP). */
-int rig_validate(const struct rig *rig, const struct mmio_request *req);
-/* Fill the pattern, arm, call the helper, disarm, compare the data. */
-int rig_run(struct rig *rig, const struct mmio_request *req, struct check_input *out);
-
-/* ---- output -------------------------------------------------------------- */
-
-/* Version of the text log format (docs/log-format.md). */
-#define LOG_FORMAT_VERSION 1
-
-enum out_format { OUT_TEXT, OUT_JSON };
-
-/* Print a request, its records and findings in the chosen format. */
-void out_request(FILE *f, enum out_format fmt, const struct mmio_request *req,
-                 const char *profile, const char *strategy);
-void out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
-                 uint64_t lost);
-void out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t n);
-/* How every reader of records counts them, the checker and the pictures alike:
- * the kind (anything but a load is judged as a store) and the bytes moved, a
- * width of 1..MMIO_MAX_WIDTH and its lane mask (a whole access recorded without
- * lanes moved every byte; a masked one with none moved nothing). */
-unsigned record_kind(const struct mmio_record *r);
-unsigned record_span(const struct mmio_record *r, uint64_t *lanes);
-/* A BAR offset as the logs print it: "0x10", or "-0x4" before the BAR. */
-void offset_text(char *buf, size_t n, int64_t off);
-/* Write s as the body of a JSON string (quotes, backslashes, control characters escaped). */
-void json_escape(FILE *f, const char *s);
-/* Names used in logs. */
-const char *dir_name(enum mmio_dir d);
-int dir_parse(const char *name, enum mmio_dir *out);
-extern const char *const dir_names[]; /* NULL-terminated */
-const char *class_name(unsigned cls);
-
-/* ---- pictures (SVG) and pages (HTML) -------------------------------------- */
-
-/*
- * Access map of one request: device bytes along the x axis (the request's
- * ranges and a margin around them, labelled with BAR offsets), accesses in
- * issue order down the y axis, one bar per record spanning its enabled bytes,
- * labelled with width and class; loads and stores in two colours; bytes
- * stored twice, loaded twice, or outside the request in a contrasting colour;
- * the request's ranges shaded. A standalone SVG document (valid XML).
- */
-void svg_access_map(FILE *f, const struct mmio_request *q, const struct mmio_record *r, size_t n,
-                    const struct mmio_finding *fd, size_t nf);
-
-/* The same map for embedding in HTML: the <svg> element without the XML declaration. */
-void svg_access_map_inline(FILE *f, const struct mmio_request *q, const struct mmio_record *r,
-                           size_t n, const struct mmio_finding *fd, size_t nf);
-
-/* One cell of a sweep heatmap. */
-struct heat_cell {
-	uint16_t rules;    /* bit r set = rule r broken (error), 1..MMIO_NRULES */
-	uint8_t judged;    /* 0: the helper does not take this request */
-};
-
-/*
- * Heatmap of a sweep: lengths 0..nlen-1 along x, device offsets 0..noff-1 down
- * y, each cell coloured by its rule set (a legend maps colours to rule sets,
- * the most frequent first; clean and not-judged cells have their own colours).
- * cells[len * noff + off]. A standalone SVG document.
- */
-void svg_heatmap(FILE *f, const char *title, unsigned nlen, unsigned noff,
-                 const struct heat_cell *cells);
-
-/* A self-contained HTML page for one request: header, the SVG access map
- * inline, the findings, the text log in <pre>. */
-void html_request(FILE *f, const struct mmio_request *q, const char *profile,
-                  const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
-                  const struct mmio_finding *fd, size_t nf);
-/* Write s with &, <, >, " escaped and other control characters as '?'. */
-void html_escape(FILE *f, const char *s);
 
 #endif /* MMIORIG_INTERNAL_H */

@@ -14,14 +14,14 @@
 #include "internal.h"
 
 static int
-mock_open(struct bar *bar, const char *arg, size_t size)
+mock_open(struct bar *bar, const char *args, size_t size)
 {
 	int fd, err;
-	void *view, *alias;
+	void *alias;
 
-	if (arg && *arg)
-		return rig_fail(EINVAL, "the mock BAR takes no argument (got '%s'); "
-		                "set its size with -bar_size=", arg);
+	if (args)
+		return rig_fail(EINVAL, "-bar=mock: unknown argument '%s' (the mock takes window= "
+		                "and ro; its size is -bar_size=)", args);
 	fd = memfd_create("mmiorig-mock-bar", MFD_CLOEXEC);
 	if (fd < 0)
 		return rig_fail(errno, "memfd_create for the mock BAR: %s", strerror(errno));
@@ -30,36 +30,35 @@ mock_open(struct bar *bar, const char *arg, size_t size)
 		close(fd);
 		return rig_fail(err, "sizing the mock BAR to %zu bytes: %s", size, strerror(err));
 	}
-	view = mmap(NULL, size, PROT_NONE, MAP_SHARED, fd, 0);
-	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (view == MAP_FAILED || alias == MAP_FAILED) {
-		err = errno;
-		if (view != MAP_FAILED)
-			munmap(view, size);
-		if (alias != MAP_FAILED)
-			munmap(alias, size);
+	if ((err = bar_map_view(bar, fd, 0, size)) != 0) {
 		close(fd);
-		return rig_fail(err, "mapping the mock BAR (%zu bytes): %s", size, strerror(err));
+		return err;
 	}
-	bar->view = view;
+	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = errno;
+	close(fd); /* the mappings keep the memory */
+	if (alias == MAP_FAILED) {
+		bar_unmap_view(bar);
+		return rig_fail(err, "mapping the mock BAR's alias (%zu bytes): %s", size,
+		                strerror(err));
+	}
 	bar->alias = alias;
 	bar->size = size;
-	bar->fd = fd;
+	bar->alias_is_memory = true;
 	return 0;
 }
 
 static void
 mock_close(struct bar *bar)
 {
-	munmap(bar->view, bar->size);
+	bar_unmap_view(bar);
 	munmap(bar->alias, bar->size);
-	close(bar->fd);
 }
 
 const struct bar_ops bar_mock = {
 	.name = "mock",
-	.desc = "memfd pages: a PROT_NONE view for the helper, an alias for the rig",
+	.desc = "memfd pages: a PROT_NONE view for the helper, an alias for the rig (default)",
+	.args = "",
 	.open = mock_open,
 	.close = mock_close,
-	.alias_is_memory = true,
 };

@@ -50,36 +50,6 @@ const struct profile profiles[] = {
 #undef W
 #undef O
 
-static const char *const rule_names[MMIO_NRULES + 1] = {
-	[1] = "width-exact",
-	[2] = "no-narrowing",
-	[3] = "write-once",
-	[4] = "read-once",
-	[5] = "aligned",
-	[6] = "scalar-only",
-	[7] = "no-tear",
-	[8] = "ordered",
-	[9] = "in-bounds",
-	[10] = "right-kind",
-	[11] = "data",
-};
-
-const char *
-severity_name(unsigned sev)
-{
-	static const char *const names[] = { "off", "warning", "error" };
-
-	return sev < sizeof names / sizeof names[0] ? names[sev] : "?";
-}
-
-const char *
-rule_name(unsigned rule)
-{
-	if (rule < 1 || rule > MMIO_NRULES)
-		return "?";
-	return rule_names[rule];
-}
-
 const struct profile *
 profile_lookup(const char *name)
 {

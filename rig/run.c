@@ -1,18 +1,26 @@
 /*
- * run.c - one request, end to end: fill the data, arm, call the helper,
+ * run.c - one request, end to end: paint the window, arm, call the helper,
  * disarm, and measure what R11 needs. The fuzzer, replay and the sweep all
  * come through here, so it is on the fuzzer's hot path: the work per request
  * is O(len + records), never O(BAR size).
  *
- * Invariant between requests: every BAR byte holds bar_base(offset). A request
- * disturbs only its ranges and the bytes its stores hit (every store traps, so
- * the records name them all), and those are put back afterwards.
+ * The rig touches the BAR only inside the request's window (its ranges and
+ * PAINT_MARGIN bytes around each, clamped to the backend's window), only
+ * through the exact-width device I/O, and only where the backend says its
+ * alias is plain memory: a real device's registers are never painted, saved
+ * or compared. Before each request the window is painted with the background
+ * bar_base() (the source range with the source pattern), so the invariant is
+ * per request and nothing needs restoring afterwards.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+/* Bytes painted and compared around each range: the widest access, so a
+ * vector tail that spills over a range's end lands on known bytes. */
+#define PAINT_MARGIN MMIO_MAX_WIDTH
 
 /* Background of the BAR: differs from every source pattern at most offsets. */
 static inline uint8_t
@@ -32,18 +40,26 @@ src_byte(uint8_t seed, uint32_t i)
 #define HOST_FILL 0xe7
 
 int
-rig_open(struct rig *rig, const char *backend, const char *arg, size_t bar_size,
-         enum log_strategy strategy)
+rig_open(struct rig **out, const struct rig_config *cfg)
 {
-	size_t i, hsize = MMIO_REQ_MAX_LEN + 2 * RIG_HOST_GUARD + MMIO_HOST_ALIGN;
+	size_t hsize = MMIO_REQ_MAX_LEN + 2 * RIG_HOST_GUARD + MMIO_HOST_ALIGN;
+	struct rig *rig;
 	int err;
 
-	memset(rig, 0, sizeof *rig);
+	*out = NULL;
 	if ((err = logger_init()) != 0)
 		return err;
-	if ((err = bar_open(&rig->bar, backend, arg, bar_size)) != 0)
+	if (!(rig = calloc(1, sizeof *rig)))
+		return rig_fail(ENOMEM, "allocating the rig");
+	if ((err = bar_open(&rig->bar, cfg->bar, cfg->bar_size)) != 0) {
+		free(rig);
 		return err;
-	rig->strategy = strategy;
+	}
+	if ((err = devmodel_open(&rig->model, cfg->model, &rig->bar)) != 0) {
+		rig_close(rig);
+		return err;
+	}
+	rig->strategy = cfg->strategy;
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);
@@ -51,25 +67,54 @@ rig_open(struct rig *rig, const char *backend, const char *arg, size_t bar_size,
 		rig_close(rig);
 		return rig_fail(ENOMEM, "allocating %zu bytes of host buffers", 2 * hsize);
 	}
-	for (i = 0; i < rig->bar.size; i++)
-		rig->bar.alias[i] = bar_base(i);
+	*out = rig;
 	return 0;
 }
 
 void
 rig_close(struct rig *rig)
 {
+	if (!rig)
+		return;
+	devmodel_close(&rig->model);
 	if (rig->bar.ops)
 		bar_close(&rig->bar);
 	free(rig->host);
 	free(rig->host_want);
 	free(rig->dev_want);
-	memset(rig, 0, sizeof *rig);
+	free(rig);
+}
+
+size_t
+rig_bar_size(const struct rig *rig)
+{
+	return rig->bar.size;
+}
+
+void
+rig_window(const struct rig *rig, uint64_t *lo, uint64_t *hi)
+{
+	*lo = rig->bar.win_lo;
+	*hi = rig->bar.win_hi;
+}
+
+void
+rig_abandon(struct rig *rig)
+{
+	(void)rig;
+	logger_abandon();
+}
+
+bool
+rig_read_only(const struct rig *rig)
+{
+	return rig->bar.read_only;
 }
 
 int
 rig_validate(const struct rig *rig, const struct mmio_request *q)
 {
+	const struct bar *b = &rig->bar;
 	const char *why = NULL;
 
 	if (!q->helper)
@@ -79,12 +124,23 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 	if (q->len > MMIO_REQ_MAX_LEN)
 		return rig_fail(ERANGE, "length %u exceeds the longest request, %u bytes",
 		                q->len, MMIO_REQ_MAX_LEN);
-	if ((uint64_t)q->dev_off + q->len > rig->bar.size)
+	if ((uint64_t)q->dev_off + q->len > b->size)
 		return rig_fail(ERANGE, "device range 0x%x+%u ends past the BAR (%zu bytes)",
-		                q->dev_off, q->len, rig->bar.size);
-	if (q->dir == MMIO_WITHIN && (uint64_t)q->src_off + q->len > rig->bar.size)
+		                q->dev_off, q->len, b->size);
+	if (q->dir == MMIO_WITHIN && (uint64_t)q->src_off + q->len > b->size)
 		return rig_fail(ERANGE, "source range 0x%x+%u ends past the BAR (%zu bytes)",
-		                q->src_off, q->len, rig->bar.size);
+		                q->src_off, q->len, b->size);
+	if (q->dev_off < b->win_lo || (uint64_t)q->dev_off + q->len > b->win_hi ||
+	    (q->dir == MMIO_WITHIN &&
+	     (q->src_off < b->win_lo || (uint64_t)q->src_off + q->len > b->win_hi)))
+		return rig_fail(ERANGE, "the request's ranges leave the window 0x%llx-0x%llx; "
+		                "move them inside it or widen it with -bar=NAME:window=LO-HI",
+		                (unsigned long long)b->win_lo, (unsigned long long)b->win_hi);
+	if (b->read_only && q->dir != MMIO_FROM_DEVICE)
+		return rig_fail(EROFS, "the BAR is read-only here: a %s copy would store to it; "
+		                "use -dir=from-device%s", dir_name(q->dir),
+		                b->ops && strcmp(b->ops->name, "mock") ? "" :
+		                ", or drop ',ro' from -bar=");
 	if (q->host_misalign >= MMIO_HOST_ALIGN)
 		return rig_fail(ERANGE, "host misalignment %u is not below %u",
 		                q->host_misalign, MMIO_HOST_ALIGN);
@@ -94,15 +150,12 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 	return 0;
 }
 
+/* A range and its margin, clamped to the window: [*lo, *hi). */
 static void
-data_bad(struct data_result *d, enum data_region region, int64_t at, uint8_t got, uint8_t want)
+paint_span(const struct bar *b, uint64_t off, uint32_t len, uint64_t *lo, uint64_t *hi)
 {
-	if (d->region != DATA_OK)
-		return;
-	d->region = region;
-	d->at = at;
-	d->got = got;
-	d->want = want;
+	*lo = off >= b->win_lo + PAINT_MARGIN ? off - PAINT_MARGIN : b->win_lo;
+	*hi = off + len + PAINT_MARGIN <= b->win_hi ? off + len + PAINT_MARGIN : b->win_hi;
 }
 
 /* What BAR byte `off` must hold after the request, outside the destination. */
@@ -116,12 +169,112 @@ bar_after(const struct mmio_request *q, uint64_t off)
 	return bar_base(off);
 }
 
+/* Byte `off` as it must be before the request. */
+static uint8_t
+bar_before(const struct mmio_request *q, uint64_t off)
+{
+	return bar_after(q, off);
+}
+
+/* Write [lo, hi) of the BAR with what it must hold before the request, in
+ * naturally aligned 8-byte accesses (single bytes at unaligned ends). */
+static void
+paint(struct bar *b, const struct mmio_request *q, uint64_t lo, uint64_t hi)
+{
+	uint8_t v[8];
+	uint64_t o = lo;
+	unsigned i;
+
+	while (o < hi) {
+		if (o % 8 == 0 && o + 8 <= hi) {
+			for (i = 0; i < 8; i++)
+				v[i] = bar_before(q, o + i);
+			bar_io_write(b, o, 8, 0xff, v);
+			o += 8;
+		} else {
+			v[0] = bar_before(q, o);
+			bar_io_write(b, o, 1, 1, v);
+			o++;
+		}
+	}
+}
+
+/* Read [lo, hi) back in the same accesses, into out (which holds hi - lo bytes). */
+static void
+fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out)
+{
+	uint64_t o = lo;
+
+	while (o < hi) {
+		if (o % 8 == 0 && o + 8 <= hi) {
+			bar_io_read(b, o, 8, 0xff, out + (o - lo));
+			o += 8;
+		} else {
+			bar_io_read(b, o, 1, 1, out + (o - lo));
+			o++;
+		}
+	}
+}
+
+static void
+data_bad(struct data_result *d, enum data_region region, int64_t at, uint8_t got, uint8_t want)
+{
+	if (d->region != DATA_OK)
+		return;
+	d->region = region;
+	d->at = at;
+	d->got = got;
+	d->want = want;
+}
+
+/* R11 on the device side: the destination holds the source, and every painted
+ * byte a store hit outside it still holds what it held. */
+static void
+device_data(struct rig *rig, const struct mmio_request *q, const struct mmio_record *r, size_t n,
+            uint64_t dlo, uint64_t dhi, uint64_t slo, uint64_t shi, struct data_result *d)
+{
+	static uint8_t got[MMIO_REQ_MAX_LEN + 2 * PAINT_MARGIN];
+	uint64_t dst = q->dev_off;
+	size_t i;
+	unsigned k;
+
+	if (q->dir != MMIO_FROM_DEVICE) {
+		fetch(&rig->bar, dst, dst + q->len, got);
+		for (k = 0; k < q->len; k++)
+			if (got[k] != rig->dev_want[k]) {
+				data_bad(d, DATA_DEST, (int64_t)(dst + k), got[k], rig->dev_want[k]);
+				break;
+			}
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].kind != MMIO_STORE)
+			continue;
+		for (k = 0; k < r[i].width && k < MMIO_MAX_WIDTH; k++) {
+			int64_t o = r[i].offset + k;
+			uint8_t b;
+
+			if (!(r[i].lanes >> k & 1) || o < 0)
+				continue;
+			if (!(((uint64_t)o >= dlo && (uint64_t)o < dhi) ||
+			      ((uint64_t)o >= slo && (uint64_t)o < shi)))
+				continue; /* never painted: R9 judges it */
+			if (q->dir != MMIO_FROM_DEVICE && (uint64_t)o >= dst && (uint64_t)o < dst + q->len)
+				continue;
+			bar_io_read(&rig->bar, (uint64_t)o, 1, 1, &b);
+			if (b != bar_after(q, (uint64_t)o))
+				data_bad(d, DATA_DEVICE_OUTSIDE, o, b, bar_after(q, (uint64_t)o));
+		}
+	}
+}
+
 int
 rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 {
-	uint8_t *alias = rig->bar.alias, *view = rig->bar.view;
+	struct bar *b = &rig->bar;
+	uint8_t *view = b->view;
 	uint8_t *hbuf = rig->host + RIG_HOST_GUARD + q->host_misalign;
 	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
+	uint64_t dlo, dhi, slo = 0, shi = 0;
 	size_t hlen = q->len + 2 * RIG_HOST_GUARD + MMIO_HOST_ALIGN, n, i;
 	const struct mmio_record *r;
 	struct data_result *d = &out->data;
@@ -136,11 +289,19 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	memset(rig->host, HOST_FILL, hlen);
 	if (q->dir == MMIO_TO_DEVICE)
 		memcpy(hbuf, rig->dev_want, q->len);
-	else
-		memcpy(alias + src, rig->dev_want, q->len);
 	memcpy(rig->host_want, rig->host, hlen);
+	paint_span(b, dst, q->len, &dlo, &dhi);
+	if (q->dir == MMIO_WITHIN)
+		paint_span(b, src, q->len, &slo, &shi);
+	if (b->alias_is_memory) {
+		paint(b, q, dlo, dhi);
+		if (q->dir == MMIO_WITHIN)
+			paint(b, q, slo, shi);
+	}
+	if (rig->model.ops->reset)
+		rig->model.ops->reset(&rig->model);
 
-	if ((err = logger_arm(&rig->bar, rig->strategy)) != 0)
+	if ((err = logger_arm(b, &rig->model, rig->strategy)) != 0)
 		return err;
 	switch (q->dir) {
 	case MMIO_TO_DEVICE:
@@ -155,15 +316,20 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	}
 	logger_disarm();
 	r = logger_records(&n, &out->lost);
+	out->unexecuted = logger_unexecuted();
 
 	/* R11: the destination, then whatever else the request could have changed */
 	if (q->dir == MMIO_FROM_DEVICE) {
-		for (k = 0; k < q->len; k++)
-			if (hbuf[k] != rig->dev_want[k]) {
-				data_bad(d, DATA_DEST, k, hbuf[k], rig->dev_want[k]);
-				break;
-			}
-		memcpy(rig->host_want + RIG_HOST_GUARD + q->host_misalign, rig->dev_want, q->len);
+		if (b->alias_is_memory)
+			for (k = 0; k < q->len; k++)
+				if (hbuf[k] != rig->dev_want[k]) {
+					data_bad(d, DATA_DEST, k, hbuf[k], rig->dev_want[k]);
+					break;
+				}
+		memcpy(rig->host_want + RIG_HOST_GUARD + q->host_misalign, hbuf, q->len);
+		if (b->alias_is_memory)
+			memcpy(rig->host_want + RIG_HOST_GUARD + q->host_misalign, rig->dev_want,
+			       q->len);
 		for (i = 0; i < hlen; i++)
 			if (rig->host[i] != rig->host_want[i]) {
 				data_bad(d, DATA_HOST_OUTSIDE,
@@ -171,52 +337,24 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 				         rig->host[i], rig->host_want[i]);
 				break;
 			}
-	} else {
-		for (k = 0; k < q->len; k++)
-			if (alias[dst + k] != rig->dev_want[k]) {
-				data_bad(d, DATA_DEST, (int64_t)(dst + k), alias[dst + k],
-				         rig->dev_want[k]);
+	} else if (q->dir == MMIO_TO_DEVICE) {
+		if (b->alias_is_memory)
+			device_data(rig, q, r, n, dlo, dhi, slo, shi, d);
+		for (i = 0; i < hlen; i++)
+			if (rig->host[i] != rig->host_want[i]) {
+				data_bad(d, DATA_HOST_SOURCE,
+				         (int64_t)i - RIG_HOST_GUARD - (int64_t)q->host_misalign,
+				         rig->host[i], rig->host_want[i]);
 				break;
 			}
-		if (q->dir == MMIO_TO_DEVICE)
-			for (i = 0; i < hlen; i++)
-				if (rig->host[i] != rig->host_want[i]) {
-					data_bad(d, DATA_HOST_SOURCE,
-					         (int64_t)i - RIG_HOST_GUARD - (int64_t)q->host_misalign,
-					         rig->host[i], rig->host_want[i]);
-					break;
-				}
 	}
-	for (i = 0; i < n; i++) {
-		if (r[i].kind != MMIO_STORE)
-			continue;
-		for (k = 0; k < r[i].width && k < 64; k++) {
-			int64_t o = r[i].offset + k;
-
-			if (!(r[i].lanes >> k & 1) || o < 0 || (uint64_t)o >= rig->bar.size)
-				continue;
-			if (q->dir != MMIO_FROM_DEVICE && (uint64_t)o >= dst && (uint64_t)o < dst + q->len)
-				continue;
-			if (alias[o] != bar_after(q, (uint64_t)o))
-				data_bad(d, DATA_DEVICE_OUTSIDE, o, alias[o], bar_after(q, (uint64_t)o));
-		}
-	}
-	/* restore the invariant: only after every check, a byte may be hit twice */
-	for (i = 0; i < n; i++)
-		for (k = 0; r[i].kind == MMIO_STORE && k < r[i].width && k < 64; k++) {
-			int64_t o = r[i].offset + k;
-
-			if (o >= 0 && (uint64_t)o < rig->bar.size)
-				alias[o] = bar_base((uint64_t)o);
-		}
-	for (k = 0; k < q->len; k++)
-		alias[dst + k] = bar_base(dst + k);
-	for (k = 0; src != dst && k < q->len; k++)
-		alias[src + k] = bar_base(src + k);
+	if (b->alias_is_memory && q->dir != MMIO_TO_DEVICE)
+		device_data(rig, q, r, n, dlo, dhi, slo, shi, d);
+	out->data_measured = b->alias_is_memory;
 
 	out->req = q;
 	out->recs = r;
 	out->nrecs = n;
-	out->bar_size = rig->bar.size;
+	out->bar_size = b->size;
 	return 0;
 }

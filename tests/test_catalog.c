@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "out.h"
+#include "helpers.h"
 #include "testlib.h"
 
 /* Device buffer layout: sources below and above, destinations in between;
@@ -407,6 +409,10 @@ test_plugins(void)
 int
 main(void)
 {
+	if (helper_add_builtins(catalog) != 0) {
+		t_fail("setup", "helper_add_builtins: %s", rig_error());
+		return t_exit();
+	}
 	dev = aligned_alloc(4096, DEV_SIZE);
 	dev_want = aligned_alloc(4096, DEV_SIZE);
 	host = aligned_alloc(4096, HOST_SIZE);

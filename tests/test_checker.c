@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "out.h"
+#include "helpers.h"
 #include "testlib.h"
 
 #define BAR_SIZE 0x10000u

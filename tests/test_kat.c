@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "out.h"
+#include "helpers.h"
 #include "testlib.h"
 #include "kat/kat.h"
 
@@ -102,11 +104,14 @@ run_trapped(const struct kat *k, enum log_strategy s, struct run *out)
 {
 	const struct mmio_record *r;
 	struct bar bar;
+	struct devmodel model;
 	uint64_t fallbacks;
 	int err;
 
 	memset(out, 0, sizeof *out);
-	err = bar_open(&bar, "mock", NULL, KAT_BAR_SIZE);
+	err = bar_open(&bar, "mock", KAT_BAR_SIZE);
+	if (!err)
+		err = devmodel_open(&model, NULL, &bar);
 	if (err) {
 		t_fail(k->name, "bar_open: %s", rig_error());
 		return -1;
@@ -114,7 +119,7 @@ run_trapped(const struct kat *k, enum log_strategy s, struct run *out)
 	out->host = xalloc(KAT_HOST_SIZE);
 	out->bar = xalloc(KAT_BAR_SIZE);
 	fill_patterns(bar.alias, out->host);
-	err = logger_arm(&bar, s);
+	err = logger_arm(&bar, &model, s);
 	if (err) {
 		t_fail(k->name, "logger_arm(%s): %s", logger_strategy_names[s], rig_error());
 		bar_close(&bar);
@@ -544,13 +549,15 @@ crash_child(const struct crash_case *c)
 	struct rlimit no_core = { 0, 0 };
 	volatile uint8_t *p;
 	struct bar bar;
+	struct devmodel model;
 	int null = open("/dev/null", O_WRONLY);
 
 	alarm(KAT_TIMEOUT); /* a handler that swallows the fault forever hangs here */
 	setrlimit(RLIMIT_CORE, &no_core);
 	if (null >= 0)
 		dup2(null, 2); /* a sanitizer's report of the fault is expected */
-	if (c && (bar_open(&bar, "mock", NULL, KAT_BAR_SIZE) || logger_arm(&bar, c->strategy)))
+	if (c && (bar_open(&bar, "mock", KAT_BAR_SIZE) || devmodel_open(&model, NULL, &bar) ||
+	          logger_arm(&bar, &model, c->strategy)))
 		_exit(3);
 	if (c && c->disarmed) {
 		logger_disarm();

@@ -15,9 +15,11 @@
 #include <string.h>
 
 #include "internal.h"
+#include "out.h"
+#include "helpers.h"
 #include "testlib.h"
 
-static struct rig rig;
+static struct rig *rig;
 
 struct want {
 	uint8_t kind, cls;
@@ -107,7 +109,7 @@ expect(const char *name, enum mmio_dir dir, uint32_t off, uint32_t len, const ch
 		t_fail(label, "bad expectation");
 		return;
 	}
-	if (rig_run(&rig, &q, &in) != 0) {
+	if (rig_run(rig, &q, &in) != 0) {
 		t_fail(label, "%s", rig_error());
 		return;
 	}
@@ -172,7 +174,7 @@ glibc_memcpy(void)
 		expect("memcpy", MMIO_TO_DEVICE, 0x1000, t[i].len, t[i].spec);
 	}
 	/* 4096: rep movsb over the body, then the head rewritten last by one V64 */
-	if (rig_run(&rig, &q, &in) != 0) {
+	if (rig_run(rig, &q, &in) != 0) {
 		t_fail("memcpy to-device len 4096", "%s", rig_error());
 		return;
 	}
@@ -240,7 +242,7 @@ grid_ok(const struct mmio_request *q, const struct profile *p, char *why, size_t
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	struct check_input in;
 
-	if (rig_run(&rig, q, &in) != 0) {
+	if (rig_run(rig, q, &in) != 0) {
 		snprintf(why, n, "%s len %u at 0x%x: %s", dir_name(q->dir), q->len, q->dev_off,
 		         rig_error());
 		return false;
@@ -293,13 +295,14 @@ reference_passes(void)
 int
 main(void)
 {
-	if (rig_open(&rig, "mock", NULL, 0, LOG_EMULATE) != 0) {
+	if (helper_add_builtins(catalog) != 0 ||
+	    rig_open(&rig, &(struct rig_config){ .strategy = LOG_EMULATE }) != 0) {
 		printf("FAIL rig_open: %s\n", rig_error());
 		return 1;
 	}
 	glibc_memcpy();
 	catalog_patterns();
 	reference_passes();
-	rig_close(&rig);
+	rig_close(rig);
 	return t_exit();
 }

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "out.h"
+#include "helpers.h"
 #include "testlib.h"
 
 #define BAR_SIZE 0x10000u
@@ -837,27 +839,28 @@ heatmap_sweep(struct rig *rig)
 static void
 real_requests(void)
 {
-	struct rig rig;
+	struct rig *rig;
 
-	if (rig_open(&rig, "mock", NULL, BAR_SIZE, LOG_EMULATE) != 0) {
+	if (rig_open(&rig, &(struct rig_config){ .bar_size = BAR_SIZE }) != 0) {
 		t_fail("rig_open mock", "%s", rig_error());
 		return;
 	}
-	real(&rig, "memcpy", MMIO_TO_DEVICE, 0x10, 0, 15, "memcpy15");
-	real(&rig, "memcpy", MMIO_TO_DEVICE, 0x100, 0, 33, "memcpy33");
-	real(&rig, "memcpy", MMIO_FROM_DEVICE, 0x100, 0, 33, "memcpy33-from");
-	real(&rig, "toio-generic", MMIO_TO_DEVICE, 0x106, 0, 12, "toio-generic12");
-	real(&rig, "memmove", MMIO_WITHIN, 0x100, 0x110, 40, "memmove-within40");
-	real(&rig, "memmove", MMIO_WITHIN, 0x110, 0x100, 40, "memmove-within40-up");
-	real(&rig, "mmio-copy", MMIO_TO_DEVICE, 0x13, 0, 29, "mmio-copy29");
-	real(&rig, "memcpy", MMIO_TO_DEVICE, 0x1000, 0, 4096, "memcpy4096");
-	heatmap_sweep(&rig);
-	rig_close(&rig);
+	real(rig, "memcpy", MMIO_TO_DEVICE, 0x10, 0, 15, "memcpy15");
+	real(rig, "memcpy", MMIO_TO_DEVICE, 0x100, 0, 33, "memcpy33");
+	real(rig, "memcpy", MMIO_FROM_DEVICE, 0x100, 0, 33, "memcpy33-from");
+	real(rig, "toio-generic", MMIO_TO_DEVICE, 0x106, 0, 12, "toio-generic12");
+	real(rig, "memmove", MMIO_WITHIN, 0x100, 0x110, 40, "memmove-within40");
+	real(rig, "memmove", MMIO_WITHIN, 0x110, 0x100, 40, "memmove-within40-up");
+	real(rig, "mmio-copy", MMIO_TO_DEVICE, 0x13, 0, 29, "mmio-copy29");
+	real(rig, "memcpy", MMIO_TO_DEVICE, 0x1000, 0, 4096, "memcpy4096");
+	heatmap_sweep(rig);
+	rig_close(rig);
 }
 
 int
 main(void)
 {
+	helper_add_builtins(catalog);
 	escape_direct();
 	map_memcpy15();
 	map_out_of_bounds();

@@ -12,7 +12,7 @@
 #include <cpuid.h>
 #include <string.h>
 
-#include "mmiorig.h"
+#include "rig.h"
 #include "kat/kat.h"
 
 /* Low w bits set, w in 1..64. */

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "out.h"
 
 #define MAP_ALL_ROWS  200    /* logs up to this long are drawn whole */
 #define MAP_HEAD_ROWS 100    /* longer ones: the first this many ... */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "out.h"
 
 void
 html_escape(FILE *f, const char *s)

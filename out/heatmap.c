@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "out.h"
 
 #define HEAT_MAP_PX  1300.0 /* cells never take more than this: picture under ~1400 px */
 #define HEAT_CELL_MAX 16.0  /* px per cell when there are few lengths */

@@ -1,265 +1,36 @@
 /*
- * arch_x86_64.c - what an x86-64 instruction that touched a BAR does, and
- * doing it without the CPU.
+ * decode.c - what an x86-64 instruction that touched a BAR accesses.
  *
- * Execution context:
- *  - x86_init() runs once, outside any handler: Zydis decoder set-up and the
- *    XSAVE layout of the signal frame, read from CPUID leaf 0xd.
- *  - x86_decode() and x86_emulate() run inside logger.c's SIGSEGV handler on
- *    the faulting thread. They allocate nothing, take no locks and call only
- *    Zydis' decoder, which works on caller-provided buffers. The decode cache
- *    is per-thread (initial-exec TLS: no lazy allocation in a handler).
+ * Execution context: x86_decoder_init() runs once outside any handler;
+ * x86_decode() runs inside logger's SIGSEGV handler on the faulting thread.
+ * It allocates nothing, takes no locks and calls only Zydis' decoder, which
+ * works on caller-provided buffers. The template cache is per-thread
+ * (initial-exec TLS: no lazy allocation in a handler).
  *
  * Decoding is split in two: a template per instruction (what it is, which
  * registers, which memory operands), cached by pc because helpers fault on the
  * same few instructions over and over; and the accesses of this execution
  * (addresses, lane masks), worked out from the registers at every fault.
- *
- * The executor performs only instructions whose whole effect it models:
- * plain, vector, masked, non-temporal and direct moves, and string moves. It
- * never computes flags, so anything arithmetic (read-modify-write, cmp) is
- * recorded here but executed by single-stepping the real instruction.
- *
- * Vector registers live in the signal frame's XSAVE area (standard format:
- * the kernel saves user signal frames with XSAVE, never compacted). A
- * component whose XSTATE_BV bit is clear is in its initial state (zero) and
- * its bytes in the frame are stale; writing one means zeroing it first and
- * setting the bit, or XRSTOR would ignore what we wrote.
  */
-#include <cpuid.h>
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/ucontext.h>
-#include <unistd.h>
 
 #include <Zydis/Zydis.h>
 
-#include "internal.h"
-
-enum x86_op {
-	OP_STEP,      /* not performed here: single-step the real instruction */
-	OP_LOAD,      /* memory -> general-purpose register */
-	OP_STORE,     /* general-purpose register or immediate -> memory */
-	OP_VLOAD,     /* memory -> vector register, masked or not */
-	OP_VSTORE,    /* vector register -> memory, masked or not */
-	OP_MOVS,      /* [rsi] -> [rdi], elementwise, rep or not */
-	OP_STOS,      /* rax -> [rdi] */
-	OP_LODS,      /* [rsi] -> rax */
-	OP_MOVDIR64B  /* 64 bytes [mem] -> [reg], one access each side */
-};
-
-enum addr_base {
-	BASE_REGS,   /* base + index * scale + disp from the general registers */
-	BASE_FAULT   /* not computable here (fs/gs, VSIB, undecodable): the fault address */
-};
-
-enum mask_kind {
-	MASK_NONE,
-	MASK_K,       /* AVX-512 opmask register, one bit per element */
-	MASK_VEC_MSB, /* vpmaskmov/vmaskmov: top bit of each element of a vector register */
-	MASK_BYTE_MSB /* maskmovdqu: top bit of each byte of an xmm register */
-};
-
-struct memref {
-	uint8_t how;     /* enum addr_base */
-	int8_t base;     /* gregs index, -1 none, -2 rip-relative */
-	int8_t index;    /* gregs index, -1 none */
-	uint8_t scale;   /* 1, 2, 4, 8 */
-	uint8_t addr32;  /* 32-bit address size: the address wraps at 4 GiB */
-	uint8_t narrow;  /* index is an 8-bit register (xlat's al), zero-extended */
-	uint8_t kind;    /* enum mmio_kind of this access */
-	int64_t disp;    /* displacement */
-};
-
-struct tmpl {
-	uint64_t pc;            /* cache key */
-	uint8_t len;            /* instruction bytes; 0 = undecodable */
-	uint8_t bytes[15];      /* for the cache check and the records */
-	uint8_t op;             /* enum x86_op */
-	uint8_t cls;            /* enum mmio_class */
-	uint8_t flags;          /* MMIO_REC_* */
-	uint8_t nmem;           /* memory accesses, in the order the CPU makes them */
-	struct memref mem[INSN_MAX_ACCESSES];
-	uint16_t width;         /* bytes of each memory access */
-	uint8_t elem;           /* element size for per-element judging */
-	uint8_t rep;            /* rep prefix on a string instruction */
-	uint8_t src_imm;        /* OP_STORE: the value is imm, not a register */
-	int8_t greg;            /* OP_LOAD/STORE/strings: gregs index of the register */
-	uint8_t gshift;         /* 8 for ah, ch, dh, bh */
-	uint8_t gsize;          /* OP_LOAD: bytes of the destination register */
-	uint8_t sext;           /* OP_LOAD: sign-extend (movsx, movsxd) rather than zero */
-	uint8_t vreg;           /* vector register number, 0..31 */
-	uint8_t vreg_off;       /* byte offset of the access inside the register */
-	uint8_t vzero_to;       /* OP_VLOAD: register bytes [vreg_off+width, vzero_to) become 0 */
-	uint8_t mask;           /* enum mask_kind */
-	uint8_t mask_reg;       /* opmask or vector register number */
-	uint8_t mask_zero;      /* masked-off lanes of a load become 0 instead of kept */
-	int8_t dir_reg;         /* OP_MOVDIR64B: gregs index holding the destination */
-	int64_t imm;            /* OP_STORE immediate, sign-extended */
-};
-
-/* ---- set-up (outside handlers) ------------------------------------------- */
+#include "x86_64.h"
 
 static ZydisDecoder decoder;
 
-/* XSAVE standard-format offsets of the components we touch (CPUID 0xd). */
-static struct {
-	uint32_t ymm_hi;  /* component 2: bits 128..255 of ymm0-15 */
-	uint32_t opmask;  /* component 5: k0-k7 */
-	uint32_t zmm_hi;  /* component 6: bits 256..511 of zmm0-15 */
-	uint32_t hi16;    /* component 7: zmm16-31 */
-} xs;
-
-static int
-x86_init(void)
+int
+x86_decoder_init(void)
 {
-	unsigned a, b, c, d;
-
 	if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64,
 	                                 ZYDIS_STACK_WIDTH_64)))
 		return rig_fail(EINVAL, "Zydis decoder initialisation failed");
-	if (__get_cpuid_max(0, NULL) >= 0xd) {
-		__cpuid_count(0xd, 2, a, b, c, d);
-		xs.ymm_hi = b;
-		__cpuid_count(0xd, 5, a, b, c, d);
-		xs.opmask = b;
-		__cpuid_count(0xd, 6, a, b, c, d);
-		xs.zmm_hi = b;
-		__cpuid_count(0xd, 7, a, b, c, d);
-		xs.hi16 = b;
-	}
 	return 0;
 }
 
-/* ---- register state in the signal frame ---------------------------------- */
-
-#define FX_XMM_OFF     160   /* xmm0-15 in the legacy FXSAVE area */
-#define FX_SW_OFF      464   /* struct _fpx_sw_bytes, when the frame is XSAVE */
-#define XS_HEADER_OFF  512   /* XSTATE_BV */
-#define XSTATE_MAGIC1  0x46505853u
-
-enum { XC_SSE = 1, XC_YMM = 2, XC_OPMASK = 5, XC_ZMM_HI = 6, XC_HI16 = 7 };
-
-struct fpview {
-	uint8_t *fp;         /* the frame's FXSAVE/XSAVE area */
-	uint64_t *bv;        /* XSTATE_BV, NULL for an FXSAVE-only frame */
-	uint64_t features;   /* components the frame can hold */
-};
-
-static bool
-fpview_get(const ucontext_t *uc, struct fpview *v)
-{
-	uint32_t magic;
-
-	v->fp = (uint8_t *)uc->uc_mcontext.fpregs;
-	v->bv = NULL;
-	v->features = 0;
-	if (!v->fp)
-		return false;
-	memcpy(&magic, v->fp + FX_SW_OFF, 4);
-	if (magic == XSTATE_MAGIC1) {
-		v->bv = (uint64_t *)(v->fp + XS_HEADER_OFF);
-		memcpy(&v->features, v->fp + FX_SW_OFF + 8, 8);
-	} else {
-		v->bv = NULL;
-		v->features = 1u << XC_SSE;
-	}
-	return true;
-}
-
-static bool
-comp_live(const struct fpview *v, int c)
-{
-	return v->bv ? (*v->bv >> c & 1) : c == XC_SSE;
-}
-
-/* Make component c hold real bytes: zero it if it was in its initial state. */
-static void
-comp_claim(struct fpview *v, int c, uint8_t *area, size_t size)
-{
-	if (v->bv && !(*v->bv >> c & 1)) {
-		memset(area, 0, size);
-		*v->bv |= 1ull << c;
-	}
-}
-
-/* The whole 64-byte value of vector register r (xmm/ymm/zmm r). */
-static void
-vec_read(const struct fpview *v, unsigned r, uint8_t out[64])
-{
-	memset(out, 0, 64);
-	if (r >= 16) {
-		if (comp_live(v, XC_HI16))
-			memcpy(out, v->fp + xs.hi16 + 64 * (r - 16), 64);
-		return;
-	}
-	if (comp_live(v, XC_SSE))
-		memcpy(out, v->fp + FX_XMM_OFF + 16 * r, 16);
-	if (comp_live(v, XC_YMM))
-		memcpy(out + 16, v->fp + xs.ymm_hi + 16 * r, 16);
-	if (comp_live(v, XC_ZMM_HI))
-		memcpy(out + 32, v->fp + xs.zmm_hi + 32 * r, 32);
-}
-
-static bool
-all_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
-/*
- * Store a register value. A part that is zero and whose component is in its
- * initial state is left alone: the register already reads as zero there, and
- * the frame may not even have room for that component.
- */
-static void
-vec_write(struct fpview *v, unsigned r, const uint8_t in[64])
-{
-	if (r >= 16) {
-		comp_claim(v, XC_HI16, v->fp + xs.hi16, 16 * 64);
-		memcpy(v->fp + xs.hi16 + 64 * (r - 16), in, 64);
-		return;
-	}
-	comp_claim(v, XC_SSE, v->fp + FX_XMM_OFF, 16 * 16);
-	memcpy(v->fp + FX_XMM_OFF + 16 * r, in, 16);
-	if (comp_live(v, XC_YMM) || !all_zero(in + 16, 16)) {
-		comp_claim(v, XC_YMM, v->fp + xs.ymm_hi, 16 * 16);
-		memcpy(v->fp + xs.ymm_hi + 16 * r, in + 16, 16);
-	}
-	if (comp_live(v, XC_ZMM_HI) || !all_zero(in + 32, 32)) {
-		comp_claim(v, XC_ZMM_HI, v->fp + xs.zmm_hi, 16 * 32);
-		memcpy(v->fp + xs.zmm_hi + 32 * r, in + 32, 32);
-	}
-}
-
-static uint64_t
-opmask_read(const struct fpview *v, unsigned k)
-{
-	uint64_t m = 0;
-
-	if (comp_live(v, XC_OPMASK))
-		memcpy(&m, v->fp + xs.opmask + 8 * k, 8);
-	return m;
-}
-
-/* Whether the frame can represent register r's state at all. */
-static bool
-vec_available(const struct fpview *v, unsigned r, unsigned bytes)
-{
-	if (r >= 16)
-		return v->features >> XC_HI16 & 1;
-	if (bytes > 32)
-		return v->features >> XC_ZMM_HI & 1;
-	if (bytes > 16)
-		return v->features >> XC_YMM & 1;
-	return true;
-}
-
-/* ---- general registers ---------------------------------------------------- */
+/* ---- registers ------------------------------------------------------------- */
 
 static int
 greg_index(ZydisRegister r, uint8_t *shift)
@@ -313,26 +84,6 @@ is_simd_or_fp(ZydisRegister r)
 }
 
 /* Write a load result into a general register with x86's merge rules. */
-static void
-greg_write(ucontext_t *uc, int idx, unsigned shift, unsigned size, uint64_t val)
-{
-	greg_t *g = &uc->uc_mcontext.gregs[idx];
-	uint64_t old = (uint64_t)*g;
-
-	switch (size) {
-	case 8:
-	case 4: /* a 32-bit destination zero-extends into the whole register */
-		*g = (greg_t)(size == 4 ? (uint32_t)val : val);
-		break;
-	case 2:
-		*g = (greg_t)((old & ~0xffffull) | (val & 0xffff));
-		break;
-	default:
-		*g = (greg_t)((old & ~(0xffull << shift)) | ((val & 0xff) << shift));
-		break;
-	}
-}
-
 /* ---- templates ------------------------------------------------------------ */
 
 static void
@@ -795,7 +546,7 @@ memref_addr(const struct memref *m, const ucontext_t *uc, const struct tmpl *t, 
 	return m->addr32 ? (uint32_t)a : a;
 }
 
-static uint64_t
+uint64_t
 full_lanes(unsigned width)
 {
 	return width >= 64 ? ~0ull : (1ull << width) - 1;
@@ -833,7 +584,7 @@ fault_is_write(const ucontext_t *uc)
 	return uc->uc_mcontext.gregs[REG_ERR] & 2; /* page-fault error code bit W */
 }
 
-static void
+void
 x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 {
 	const struct tmpl *t = tmpl_get((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
@@ -868,195 +619,3 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 	}
 }
 
-/* ---- execution -------------------------------------------------------------- */
-
-static uint64_t
-le_value(const uint8_t *b, unsigned n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, b, n > 8 ? 8 : n);
-	return v;
-}
-
-/* Read only enabled lanes: a disabled lane is no access at all. */
-static void
-read_lanes(const struct insn_mem *mem, uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes)
-{
-	unsigned i = 0, j;
-
-	if (lanes == full_lanes(n)) {
-		mem->read(addr, buf, n);
-		return;
-	}
-	memset(buf, 0, n);
-	while (i < n) {
-		if (!(lanes >> i & 1)) {
-			i++;
-			continue;
-		}
-		for (j = i; j < n && (lanes >> j & 1); j++)
-			;
-		mem->read(addr + i, buf + i, j - i);
-		i = j;
-	}
-}
-
-static void
-string_run(ucontext_t *uc, const struct insn *in, const struct tmpl *t, const struct insn_mem *mem)
-{
-	greg_t *g = uc->uc_mcontext.gregs;
-	int64_t step = (g[REG_EFL] & 0x400) ? -(int64_t)t->elem : t->elem;
-	struct insn_access a = { .width = t->elem, .elem = t->elem, .lanes = full_lanes(t->elem) };
-	uint8_t buf[8];
-	uint64_t v;
-	bool first = true;
-
-	for (;;) {
-		uint64_t src = (uint64_t)g[REG_RSI], dst = (uint64_t)g[REG_RDI];
-
-		if (t->rep && g[REG_RCX] == 0)
-			break;
-		/* elements that touch no BAR are left to the CPU: it is faster at them */
-		if (!first && !(t->op != OP_STOS && mem->in_bar(src, t->elem)) &&
-		    !(t->op != OP_LODS && mem->in_bar(dst, t->elem)))
-			return;
-		first = false;
-		if (t->op == OP_STOS) {
-			v = (uint64_t)g[REG_RAX];
-			memcpy(buf, &v, t->elem);
-		} else {
-			mem->read(src, buf, t->elem);
-			a.addr = src;
-			a.kind = MMIO_LOAD;
-			mem->note(in, &a, buf);
-			g[REG_RSI] = (greg_t)(src + (uint64_t)step);
-		}
-		if (t->op == OP_LODS) {
-			greg_write(uc, REG_RAX, 0, t->elem, le_value(buf, t->elem));
-		} else {
-			mem->write(dst, buf, t->elem, a.lanes);
-			a.addr = dst;
-			a.kind = MMIO_STORE;
-			mem->note(in, &a, buf);
-			g[REG_RDI] = (greg_t)(dst + (uint64_t)step);
-		}
-		if (!t->rep)
-			break;
-		g[REG_RCX]--;
-	}
-	g[REG_RIP] += t->len;
-}
-
-static void
-x86_emulate(ucontext_t *uc, const struct insn *in, const struct insn_mem *mem)
-{
-	const struct tmpl *t = in->tmpl;
-	const struct insn_access *a = &in->access[0];
-	greg_t *g = uc->uc_mcontext.gregs;
-	struct fpview v;
-	uint8_t buf[64], reg[64];
-	uint64_t val;
-	unsigned i;
-
-	switch (t->op) {
-	case OP_LOAD:
-		mem->read(a->addr, buf, t->width);
-		mem->note(in, a, buf);
-		val = le_value(buf, t->width);
-		if (t->sext && t->width < 8) {
-			unsigned sh = 64 - 8 * t->width;
-
-			val = (uint64_t)((int64_t)(val << sh) >> sh);
-		}
-		greg_write(uc, t->greg, t->gshift, t->gsize, val);
-		break;
-	case OP_STORE:
-		val = t->src_imm ? (uint64_t)t->imm : (uint64_t)g[t->greg] >> t->gshift;
-		memcpy(buf, &val, t->width);
-		mem->write(a->addr, buf, t->width, a->lanes);
-		mem->note(in, a, buf);
-		break;
-	case OP_VSTORE:
-		fpview_get(uc, &v);
-		vec_read(&v, t->vreg, reg);
-		memcpy(buf, reg + t->vreg_off, t->width);
-		for (i = 0; i < t->width; i++)
-			if (!(a->lanes >> i & 1))
-				buf[i] = 0;
-		mem->write(a->addr, buf, t->width, a->lanes);
-		mem->note(in, a, buf);
-		break;
-	case OP_VLOAD:
-		fpview_get(uc, &v);
-		read_lanes(mem, a->addr, buf, t->width, a->lanes);
-		mem->note(in, a, buf);
-		vec_read(&v, t->vreg, reg);
-		for (i = 0; i < t->width; i++)
-			if ((a->lanes >> i & 1) || t->mask_zero)
-				reg[t->vreg_off + i] = buf[i];
-		if (t->vzero_to > t->vreg_off + t->width)
-			memset(reg + t->vreg_off + t->width, 0, t->vzero_to - t->vreg_off - t->width);
-		vec_write(&v, t->vreg, reg);
-		break;
-	case OP_MOVDIR64B:
-		mem->read(in->access[0].addr, buf, 64);
-		mem->note(in, &in->access[0], buf);
-		mem->write(in->access[1].addr, buf, 64, ~0ull);
-		mem->note(in, &in->access[1], buf);
-		break;
-	case OP_MOVS:
-	case OP_STOS:
-	case OP_LODS:
-		string_run(uc, in, t, mem);
-		return;
-	default:
-		return;
-	}
-	g[REG_RIP] += t->len;
-}
-
-/* Whether the executor can perform this decoded instruction in this frame. */
-static bool
-x86_frame_ok(const ucontext_t *uc, const struct tmpl *t)
-{
-	struct fpview v;
-
-	if (t->op != OP_VLOAD && t->op != OP_VSTORE && t->mask != MASK_K)
-		return true;
-	if (!fpview_get(uc, &v))
-		return false;
-	if (!vec_available(&v, t->vreg, t->vzero_to > t->width ? t->vzero_to : t->width))
-		return !(t->vreg < 16 && t->vzero_to <= 16 && t->width <= 16);
-	return true;
-}
-
-static void
-x86_decode_checked(const ucontext_t *uc, uint64_t fault, struct insn *in)
-{
-	x86_decode(uc, fault, in);
-	if (in->can_emulate && !x86_frame_ok(uc, in->tmpl))
-		in->can_emulate = false;
-}
-
-static bool
-x86_set_step(ucontext_t *uc, bool on)
-{
-	greg_t *f = &uc->uc_mcontext.gregs[REG_EFL];
-	bool was = *f & 0x100;
-
-	if (on)
-		*f |= 0x100;
-	else
-		*f &= ~(greg_t)0x100;
-	return was;
-}
-
-const struct arch_ops arch_x86_64 = {
-	.name = "x86-64",
-	.can_step = true,
-	.init = x86_init,
-	.decode = x86_decode_checked,
-	.emulate = x86_emulate,
-	.set_step = x86_set_step,
-};

@@ -7,39 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
-
-const char *const dir_names[] = { "to-device", "from-device", "within", NULL };
-
-static const char *const class_names[MMIO_NCLASS] = {
-	"scalar", "vector", "masked", "string", "nontemporal", "direct", "rmw", "unknown",
-};
-
-const char *
-dir_name(enum mmio_dir d)
-{
-	return (unsigned)d < MMIO_NDIR ? dir_names[d] : "?";
-}
-
-int
-dir_parse(const char *name, enum mmio_dir *out)
-{
-	unsigned i;
-
-	for (i = 0; dir_names[i]; i++)
-		if (strcmp(name, dir_names[i]) == 0) {
-			*out = (enum mmio_dir)i;
-			return 0;
-		}
-	return rig_fail(EINVAL, "unknown direction '%s' (valid: to-device, from-device, within)",
-	                name);
-}
-
-const char *
-class_name(unsigned cls)
-{
-	return cls < MMIO_NCLASS ? class_names[cls] : "?";
-}
+#include "out.h"
 
 /* "symbol+0xoff" when the symbol is known, else "module+0xoff", else the address. */
 static void
@@ -64,28 +32,6 @@ static uint64_t
 lanes_all(unsigned width)
 {
 	return width >= 64 ? ~0ull : (1ull << width) - 1;
-}
-
-unsigned
-record_kind(const struct mmio_record *r)
-{
-	return r->kind == MMIO_LOAD ? MMIO_LOAD : MMIO_STORE;
-}
-
-unsigned
-record_span(const struct mmio_record *r, uint64_t *lanes)
-{
-	unsigned w = r->width ? r->width : 1;
-	uint64_t m;
-
-	if (w > MMIO_MAX_WIDTH)
-		w = MMIO_MAX_WIDTH;
-	m = r->width ? r->lanes & lanes_all(w) : 1;
-	/* a whole access recorded without lanes moved all of its bytes */
-	if (!m && r->cls != MMIO_CLS_MASKED)
-		m = lanes_all(w);
-	*lanes = m;
-	return w;
 }
 
 /*
@@ -125,6 +71,10 @@ flags_text(unsigned f, char *buf)
 		*p++ = 'l';
 	if (f & MMIO_REC_PAIR)
 		*p++ = 'p';
+	if (f & MMIO_REC_X87)
+		*p++ = 'x';
+	if (f & MMIO_REC_FAULT)
+		*p++ = 'F';
 	if (p == buf)
 		*p++ = '-';
 	*p = 0;
@@ -138,15 +88,6 @@ insn_text(const struct mmio_record *r, char *buf)
 	for (i = 0; i < r->insn_len && i < 15; i++)
 		sprintf(buf + 2 * i, "%02x", r->insn[i]);
 	buf[2 * i] = 0;
-}
-
-void
-offset_text(char *buf, size_t n, int64_t off)
-{
-	if (off < 0) /* negated unsigned: INT64_MIN has no signed opposite */
-		snprintf(buf, n, "-0x%llx", (unsigned long long)-(uint64_t)off);
-	else
-		snprintf(buf, n, "0x%llx", (unsigned long long)off);
 }
 
 void
@@ -177,7 +118,7 @@ out_request(FILE *f, enum out_format fmt, const struct mmio_request *q,
 void
 out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n, uint64_t lost)
 {
-	char val[2 * MMIO_MAX_WIDTH + 1], pc[256], ins[31], fl[4], off[24];
+	char val[2 * MMIO_MAX_WIDTH + 1], pc[256], ins[31], fl[8], off[24];
 	size_t i;
 
 	if (fmt == OUT_TEXT)

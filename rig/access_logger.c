@@ -1,0 +1,698 @@
+/*
+ * access_logger.c - the access logger: every access to an armed BAR view
+ * traps here and leaves one record per access, in issue order.
+ *
+ * Execution context:
+ *  - logger_init, logger_arm, logger_disarm and logger_records are ordinary
+ *    code, called by one thread between requests.
+ *  - on_segv (SIGSEGV) and on_trap (SIGTRAP) run on the thread that armed
+ *    the view, on an alternate signal stack (so a helper's stack overflow
+ *    still reaches whoever handles it), each with the other signal and
+ *    SIGBUS blocked: a fault the device model injects is queued and arrives
+ *    when the handler returns, at the helper's instruction. They use only the
+ *    preallocated ring, the decoder's per-thread cache, the device model,
+ *    mprotect and write(2); no allocation, no stdio, no locks. Text is
+ *    formatted after the helper returns (out/log.c). errno is restored on
+ *    every path.
+ *  - `lg` is shared by both: ordinary code writes it only while disarmed,
+ *    and `armed` is the one field both sides race on (set last, cleared first).
+ *
+ * Strategies. emulate: decode, perform the access through the device model on
+ * the alias, advance pc: one signal per access. step: unprotect the whole view,
+ * set the trace flag and let the CPU run the real instruction, re-protect on
+ * SIGTRAP: two signals and two mprotect calls per access, and what real BARs
+ * need; the model is asked before (it may fault the access, or place a load's
+ * value) and after (it sees the bytes, and may drop a store). Emulate falls
+ * back to step for instructions its executor does not model (read-modify-
+ * write, anything unknown), where the architecture can step, and counts those
+ * fallbacks; where it cannot (arm64 user space), such an instruction is
+ * recorded as unknown, skipped, and counted as unexecuted, which makes the
+ * verdict incomplete. Records come from the decoder in both strategies, so the
+ * two agree by construction except for values, which the tests compare.
+ *
+ * The view's guard pages (bar.c) are trapped like the view: an access there is
+ * recorded at its offset outside the BAR (R9), loads read all-ones as from a
+ * bus with nothing behind the address, stores go nowhere.
+ *
+ * Known gaps, where they live:
+ *  - One armed view at a time, traced for one thread: another thread that
+ *    touches the view is reported and its fault passed on, never recorded
+ *    against the request; during a step the whole view is open, so another
+ *    thread's access then is not seen at all.
+ *  - An emulated access whose other operand is bad host memory faults inside
+ *    the handler; the kernel then kills the process with SIGSEGV, as the
+ *    helper's own crash would have, but without our message.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+const char *const logger_strategy_names[] = { "emulate", "step", NULL };
+
+static struct mmio_record ring[LOG_RING_RECORDS];
+
+/* Bytes of the alternate signal stack: the handler with Zydis' decoder state,
+ * with room for a sanitizer build's larger frames. */
+#define ALT_STACK (256u * 1024u)
+
+static struct {
+	const struct arch_ops *arch;    /* decoder/executor of this machine */
+	bool ready;                     /* logger_init done */
+	bool handlers;                  /* our handlers are installed */
+	struct sigaction old_segv;      /* what was installed before us: foreign faults go there */
+	struct sigaction old_trap;
+	struct bar *bar;                /* armed BAR */
+	struct devmodel *model;         /* its device model */
+	uint64_t view, size;            /* its view: [view, view + size) */
+	uint64_t lo, hi;                /* what traps as ours: the view and its guard pages */
+	enum log_strategy strategy;
+	pid_t tid;                      /* the thread that armed the view */
+	volatile sig_atomic_t armed;    /* set last by arm, cleared first by disarm */
+	bool closed;                    /* the view and guards are known PROT_NONE now */
+	size_t n;                       /* records in the ring */
+	uint64_t lost;                  /* records that did not fit */
+	uint64_t unexecuted;            /* instructions neither emulated nor stepped */
+	uint64_t fallbacks;             /* emulate -> step fallbacks since init */
+	/* a device-model fault to deliver when the handler returns */
+	bool fault;
+	int fault_sig, fault_code;
+	uint64_t fault_addr;
+	/* a single step in flight (between on_segv and on_trap) */
+	bool stepping;
+	bool tf_was;                    /* trace flag before we set it */
+	struct insn step_insn;          /* the instruction being stepped */
+	size_t step_rec[INSN_MAX_ACCESSES]; /* its records' ring indexes, SIZE_MAX if none */
+	uint8_t step_old[INSN_MAX_ACCESSES][MMIO_MAX_WIDTH]; /* store targets before the step */
+} lg;
+
+static __thread void *alt_stack; /* this thread's alternate signal stack, if ours */
+
+/* ---- handler-safe helpers --------------------------------------------------- */
+
+static void
+say(const char *s)
+{
+	ssize_t r = write(2, s, strlen(s));
+	(void)r;
+}
+
+static void
+say_hex(uint64_t v)
+{
+	char b[19];
+	int i = 18;
+
+	b[i] = 0;
+	do {
+		b[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	b[--i] = 'x';
+	b[--i] = '0';
+	say(b + i);
+}
+
+/* A broken invariant inside the handler pair: say what and where, then abort. */
+static void __attribute__((noreturn))
+die(const char *what, uint64_t pc, uint64_t addr)
+{
+	say("mmiorig: access logger: ");
+	say(what);
+	say(" (pc ");
+	say_hex(pc);
+	say(", address ");
+	say_hex(addr);
+	say(")\n");
+	abort();
+}
+
+static pid_t
+thread_id(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Whether [addr, addr+n) touches what traps as ours: the view or a guard page. */
+static bool
+in_trap(uint64_t addr, unsigned n)
+{
+	return addr < lg.hi && addr + n > lg.lo;
+}
+
+static uint64_t
+lanes_of(unsigned n)
+{
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* Append one record; returns its index or SIZE_MAX if the ring is full. */
+static size_t
+rec_append(const struct insn *in, const struct insn_access *a, const void *value)
+{
+	struct mmio_record *r;
+	unsigned i, w = a->width < MMIO_MAX_WIDTH ? a->width : MMIO_MAX_WIDTH;
+
+	if (lg.n == LOG_RING_RECORDS) {
+		lg.lost++;
+		return SIZE_MAX;
+	}
+	r = &ring[lg.n];
+	r->seq = lg.n;
+	r->offset = (int64_t)(a->addr - lg.view);
+	r->lanes = a->lanes;
+	r->pc = in->pc;
+	r->width = a->width;
+	r->elem = a->elem;
+	r->kind = a->kind;
+	r->cls = in->cls;
+	r->flags = in->flags;
+	r->insn_len = in->len ? in->len : 15;
+	memcpy(r->insn, in->bytes, 15);
+	memset(r->value, 0, sizeof r->value);
+	if (value)
+		for (i = 0; i < w; i++)
+			r->value[i] = (a->lanes >> i & 1) ? ((const uint8_t *)value)[i] : 0;
+	return lg.n++;
+}
+
+/* Ask the device model about the in-BAR piece [off, off+n) of an access. */
+static struct dev_result
+model_ask(uint64_t off, unsigned n, uint64_t lanes, unsigned kind, enum dev_phase phase,
+          uint8_t *buf)
+{
+	struct dev_access a = {
+		.off = off, .lanes = lanes & lanes_of(n), .seq = lg.n, .width = (uint16_t)n,
+		.elem = (uint8_t)n, .kind = (uint8_t)kind, .cls = MMIO_CLS_UNKNOWN,
+		.phase = (uint8_t)phase,
+	};
+
+	return lg.model->ops->access(lg.model, &a, buf);
+}
+
+/* The model refused an access: record it (flagged) and queue its signal. */
+static void
+fault_take(const struct insn *in, const struct insn_access *a, const struct dev_result *res,
+           uint64_t addr)
+{
+	struct insn_access f = *a;
+	struct insn fin = *in;
+
+	fin.flags |= MMIO_REC_FAULT;
+	if (in_trap(f.addr, f.width))
+		rec_append(&fin, &f, NULL);
+	lg.fault = true;
+	lg.fault_sig = res->signo ? res->signo : SIGBUS;
+	lg.fault_code = res->si_code;
+	lg.fault_addr = addr;
+}
+
+/*
+ * Memory for the executor: [addr, addr+n) in pieces wholly inside the view,
+ * a guard page or plain memory. Device pieces go through the model; guard
+ * pieces read all-ones and take no stores; the rest is host memory.
+ */
+static const struct insn *mem_insn; /* the instruction being emulated */
+
+static bool
+mem_access(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes, unsigned kind)
+{
+	uint64_t end = lg.view + lg.size;
+	unsigned k, i;
+
+	while (n) {
+		if (addr >= lg.view && addr < end) {
+			struct dev_result res;
+
+			k = (unsigned)(end - addr < n ? end - addr : n);
+			res = model_ask(addr - lg.view, k, lanes, kind, DEV_PERFORM, buf);
+			if (res.outcome == DEV_FAULT) {
+				struct insn_access a = { .addr = addr, .lanes = lanes_of(n) & lanes,
+				                         .width = (uint16_t)n, .elem = (uint8_t)n,
+				                         .kind = (uint8_t)kind };
+
+				fault_take(mem_insn, &a, &res, addr);
+				return false;
+			}
+		} else if (addr >= lg.lo && addr < lg.hi) {
+			/* a guard page: nothing is there */
+			k = addr < lg.view ? (unsigned)(lg.view - addr < n ? lg.view - addr : n)
+			                   : (unsigned)(lg.hi - addr < n ? lg.hi - addr : n);
+			if (kind == MMIO_LOAD)
+				for (i = 0; i < k; i++)
+					buf[i] = (lanes >> i & 1) ? 0xff : 0;
+		} else {
+			k = addr < lg.lo && lg.lo - addr < n ? (unsigned)(lg.lo - addr) : n;
+			for (i = 0; i < k; i++)
+				if (lanes >> i & 1) {
+					if (kind == MMIO_LOAD)
+						buf[i] = ((const uint8_t *)addr)[i];
+					else
+						((uint8_t *)addr)[i] = buf[i];
+				}
+		}
+		addr += k, buf += k, n -= k;
+		lanes = k >= 64 ? 0 : lanes >> k;
+	}
+	return true;
+}
+
+static bool
+mem_read(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes)
+{
+	return mem_access(addr, buf, n, lanes, MMIO_LOAD);
+}
+
+static bool
+mem_write(uint64_t addr, const uint8_t *buf, unsigned n, uint64_t lanes)
+{
+	/* a store never writes into buf: the cast only shares the piece walk */
+	return mem_access(addr, (uint8_t *)buf, n, lanes, MMIO_STORE);
+}
+
+/* What the view holds now, without the model: the step path's view of the CPU's work. */
+static void
+raw_read(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes)
+{
+	unsigned i;
+
+	for (i = 0; i < n && i < MMIO_MAX_WIDTH; i++) {
+		uint64_t a = addr + i;
+
+		if (!(lanes >> i & 1))
+			buf[i] = 0;
+		else if (a >= lg.view && a < lg.view + lg.size)
+			buf[i] = lg.bar->alias_is_memory ? lg.bar->alias[a - lg.view] : 0;
+		else
+			buf[i] = *(const uint8_t *)a; /* host memory, or an opened guard page */
+	}
+}
+
+static void
+mem_note(const struct insn *in, const struct insn_access *a, const void *value)
+{
+	if (in_trap(a->addr, a->width))
+		rec_append(in, a, value);
+}
+
+static const struct insn_mem emulate_mem = {
+	.read = mem_read,
+	.write = mem_write,
+	.note = mem_note,
+	.in_bar = in_trap,
+};
+
+/* Queue the fault the model asked for: it arrives when the handler returns
+ * (SIGBUS and SIGSEGV are blocked until then), at the helper's instruction. */
+static void
+fault_deliver(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	si.si_signo = lg.fault_sig;
+	si.si_code = lg.fault_code;
+	si.si_addr = (void *)lg.fault_addr;
+	lg.fault = false;
+	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), thread_id(), si.si_signo, &si) != 0)
+		die("could not queue the fault the device model injected", 0, lg.fault_addr);
+}
+
+/* Chain a signal that is not ours to whoever had it before us. */
+static void
+pass_on(const struct sigaction *old, int sig, siginfo_t *si, void *ctx)
+{
+	struct sigaction dfl;
+
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+		old->sa_sigaction(sig, si, ctx);
+		return;
+	}
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	/* Default action: a real fault re-executes and dies with its own signal;
+	 * a trap or a sent signal does not recur, so it is raised again. */
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	if (sig != SIGSEGV || si->si_code <= 0)
+		raise(sig);
+}
+
+/* ---- the handler pair ----------------------------------------------------- */
+
+static void
+view_protect(int prot, const struct insn *in)
+{
+	if (mprotect(lg.bar->reserve, lg.bar->reserve_size, prot) != 0)
+		die(prot == PROT_NONE ? "mprotect could not close the view after a single step"
+		                      : "mprotect could not open the view for a single step",
+		    in->pc, lg.view);
+	lg.closed = prot == PROT_NONE;
+}
+
+static void
+step_begin(ucontext_t *uc, const struct insn *in)
+{
+	uint8_t v[MMIO_MAX_WIDTH];
+	unsigned i;
+
+	/* the model may refuse the instruction before the CPU runs it */
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+		uint64_t off = a->addr - lg.view;
+		struct dev_result res;
+
+		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
+			continue;
+		memset(v, 0, sizeof v);
+		res = model_ask(off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
+		                a->lanes, a->kind, DEV_BEFORE, v);
+		if (res.outcome == DEV_FAULT) {
+			fault_take(in, a, &res, a->addr);
+			fault_deliver();
+			return;
+		}
+		/* a load the model answers: the CPU must read the model's bytes */
+		if (res.outcome == DEV_OVERRIDE && a->kind == MMIO_LOAD && lg.bar->alias_is_memory)
+			for (unsigned k = 0; k < a->width && off + k < lg.size; k++)
+				if (a->lanes >> k & 1)
+					lg.bar->alias[off + k] = v[k];
+	}
+	lg.step_insn = *in;
+	view_protect(PROT_READ | PROT_WRITE, in);
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+
+		lg.step_rec[i] = SIZE_MAX;
+		if (!in_trap(a->addr, a->width))
+			continue;
+		/* guard bytes read all-ones under step as under emulate */
+		for (unsigned k = 0; k < a->width && k < MMIO_MAX_WIDTH; k++) {
+			uint64_t b = a->addr + k;
+
+			if (b >= lg.lo && b < lg.hi && (b < lg.view || b >= lg.view + lg.size))
+				*(uint8_t *)b = 0xff;
+		}
+		if (a->kind == MMIO_LOAD) {
+			raw_read(a->addr, v, a->width, a->lanes);
+			rec_append(in, a, v);
+		} else {
+			raw_read(a->addr, lg.step_old[i], a->width, a->lanes);
+			lg.step_rec[i] = rec_append(in, a, NULL);
+		}
+	}
+	lg.tf_was = lg.arch->set_step(uc, true);
+	lg.stepping = true;
+}
+
+static void
+step_end(void)
+{
+	const struct insn *in = &lg.step_insn;
+	struct mmio_record *r;
+	unsigned i, k;
+
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+		uint64_t off = a->addr - lg.view;
+		struct dev_result res;
+
+		if (lg.step_rec[i] == SIZE_MAX)
+			continue;
+		r = &ring[lg.step_rec[i]];
+		raw_read(a->addr, r->value, a->width, a->lanes);
+		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
+			continue;
+		res = model_ask(off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
+		                a->lanes, a->kind, DEV_AFTER, r->value);
+		/* a dropped store never reached the device: put back what it overwrote */
+		if (res.outcome == DEV_DROPPED && lg.bar->alias_is_memory)
+			for (k = 0; k < a->width && off + k < lg.size; k++)
+				if (a->lanes >> k & 1)
+					lg.bar->alias[off + k] = lg.step_old[i][k];
+	}
+}
+
+/* An instruction the architecture can neither emulate nor step: record what it
+ * would have accessed as unknown, skip it, and make the verdict incomplete. */
+static void
+unexecuted(ucontext_t *uc, struct insn *in)
+{
+	unsigned i;
+
+	if (!in->len)
+		die("an instruction that cannot be decoded touched the BAR, and this architecture "
+		    "can neither emulate nor single-step it", in->pc, in->access[0].addr);
+	in->cls = MMIO_CLS_UNKNOWN;
+	for (i = 0; i < in->naccess; i++)
+		if (in_trap(in->access[i].addr, in->access[i].width))
+			rec_append(in, &in->access[i], NULL);
+	lg.unexecuted++;
+	lg.arch->skip(uc, in);
+}
+
+static void
+on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uint64_t addr = (uint64_t)si->si_addr;
+	struct insn in;
+	int saved = errno;
+	unsigned i;
+
+	if (si->si_code != SEGV_ACCERR || !lg.bar || addr < lg.lo || addr >= lg.hi) {
+		pass_on(&lg.old_segv, sig, si, ctx);
+		errno = saved;
+		return;
+	}
+	if (!lg.armed || thread_id() != lg.tid) {
+		say(lg.armed ? "mmiorig: access logger: a thread other than the one running the "
+		               "request touched the BAR view; only that thread is traced, so this "
+		               "access is not recorded (address "
+		             : "mmiorig: access logger: the BAR view was touched while no request "
+		               "was running (address ");
+		say_hex(addr);
+		say(", pc ");
+		say_hex((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+		say("); the fault is passed on\n");
+		pass_on(&lg.old_segv, sig, si, ctx);
+		errno = saved;
+		return;
+	}
+	if (lg.stepping)
+		die("fault inside the armed view while single-stepping an instruction",
+		    lg.step_insn.pc, addr);
+	lg.arch->decode(uc, addr, &in);
+	for (i = 0; i < in.naccess; i++)
+		if (addr - in.access[i].addr < in.access[i].width)
+			break;
+	if (i == in.naccess)
+		die("the decoder's accesses do not cover the faulting address", in.pc, addr);
+	if (lg.strategy == LOG_EMULATE && in.can_emulate) {
+		mem_insn = &in;
+		lg.arch->emulate(uc, &in, &emulate_mem);
+		if (lg.fault)
+			fault_deliver();
+	} else if (lg.arch->can_step) {
+		if (lg.strategy == LOG_EMULATE)
+			lg.fallbacks++;
+		step_begin(uc, &in);
+	} else {
+		unexecuted(uc, &in);
+	}
+	errno = saved;
+}
+
+static void
+on_trap(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	int saved = errno;
+
+	if (!lg.stepping || thread_id() != lg.tid) {
+		pass_on(&lg.old_trap, sig, si, ctx);
+		errno = saved;
+		return;
+	}
+	if (si->si_code != TRAP_TRACE)
+		die("a trap that is not the single step arrived during a step", lg.step_insn.pc,
+		    (uint64_t)si->si_addr);
+	view_protect(PROT_NONE, &lg.step_insn);
+	step_end();
+	lg.arch->set_step(uc, lg.tf_was);
+	lg.stepping = false;
+	errno = saved;
+}
+
+/* ---- ordinary code ------------------------------------------------------------ */
+
+static int
+handlers_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTRAP);
+	sigaddset(&sa.sa_mask, SIGBUS);
+	if (sigaction(SIGSEGV, &sa, &lg.old_segv) != 0)
+		return rig_fail(errno, "installing the SIGSEGV handler: %s", strerror(errno));
+	sa.sa_sigaction = on_trap;
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGSEGV);
+	sigaddset(&sa.sa_mask, SIGBUS);
+	if (sigaction(SIGTRAP, &sa, &lg.old_trap) != 0)
+		return rig_fail(errno, "installing the SIGTRAP handler: %s", strerror(errno));
+	lg.handlers = true;
+	return 0;
+}
+
+/* Give the calling thread an alternate signal stack unless it has one. */
+static int
+alt_stack_ensure(void)
+{
+	stack_t cur, ss;
+
+	if (sigaltstack(NULL, &cur) != 0)
+		return rig_fail(errno, "sigaltstack: %s", strerror(errno));
+	if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 64 * 1024)
+		return 0; /* the thread's own (libFuzzer's, a sanitizer's) serves */
+	if (!alt_stack) {
+		alt_stack = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE,
+		                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (alt_stack == MAP_FAILED) {
+			alt_stack = NULL;
+			return rig_fail(errno, "allocating the signal stack: %s", strerror(errno));
+		}
+	}
+	ss.ss_sp = alt_stack;
+	ss.ss_size = ALT_STACK;
+	ss.ss_flags = 0;
+	if (sigaltstack(&ss, NULL) != 0)
+		return rig_fail(errno, "sigaltstack: %s", strerror(errno));
+	return 0;
+}
+
+int
+logger_init(void)
+{
+	int err;
+
+	if (lg.ready)
+		return 0;
+	lg.arch = &arch_host;
+	err = lg.arch->init();
+	if (err)
+		return err;
+	lg.ready = true;
+	return 0;
+}
+
+int
+logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
+{
+	int err;
+
+	if (!lg.ready)
+		return rig_fail(EINVAL, "logger_arm before logger_init");
+	if (strategy == LOG_STEP && !lg.arch->can_step)
+		return rig_fail(ENOTSUP, "strategy 'step' needs hardware single step, "
+		                "which %s user space does not have", lg.arch->name);
+	if ((err = alt_stack_ensure()) != 0)
+		return err;
+	/*
+	 * Installed at the first arm rather than at init so that handlers set up in
+	 * between (libFuzzer installs its own after LLVMFuzzerInitialize) are the
+	 * ones a foreign fault is passed on to.
+	 */
+	if (!lg.handlers && (err = handlers_install()) != 0)
+		return err;
+	/* a view is opened only during a step and closed again after it, so the
+	 * system call is needed only for a view not seen closed before */
+	if (lg.bar != bar || !lg.closed) {
+		if (mprotect(bar->reserve, bar->reserve_size, PROT_NONE) != 0)
+			return rig_fail(errno, "protecting the BAR view: %s", strerror(errno));
+		lg.closed = true;
+	}
+	lg.bar = bar;
+	lg.model = model;
+	lg.view = (uint64_t)bar->view;
+	lg.size = bar->size;
+	lg.lo = (uint64_t)bar->reserve;
+	lg.hi = lg.lo + bar->reserve_size;
+	lg.strategy = strategy;
+	lg.tid = thread_id();
+	lg.n = 0;
+	lg.lost = 0;
+	lg.unexecuted = 0;
+	lg.fault = false;
+	lg.stepping = false;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lg.armed = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void
+logger_disarm(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lg.armed = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void
+logger_abandon(void)
+{
+	logger_disarm();
+	if (lg.stepping) {
+		if (mprotect(lg.bar->reserve, lg.bar->reserve_size, PROT_NONE) == 0)
+			lg.closed = true;
+		lg.stepping = false;
+	}
+	lg.closed = false; /* re-protected at the next arm whatever happened */
+	lg.fault = false;
+}
+
+const struct mmio_record *
+logger_records(size_t *n, uint64_t *lost)
+{
+	*n = lg.n;
+	*lost = lg.lost;
+	return ring;
+}
+
+uint64_t
+logger_unexecuted(void)
+{
+	return lg.unexecuted;
+}
+
+uint64_t
+logger_step_fallbacks(void)
+{
+	return lg.fallbacks;
+}
+
+int
+logger_strategy_parse(const char *name, enum log_strategy *out)
+{
+	unsigned i;
+
+	for (i = 0; logger_strategy_names[i]; i++)
+		if (strcmp(name, logger_strategy_names[i]) == 0) {
+			*out = (enum log_strategy)i;
+			return 0;
+		}
+	return rig_fail(EINVAL, "unknown strategy '%s' (valid: emulate, step)", name);
+}
