@@ -183,13 +183,13 @@ rec_append(const struct insn *in, const struct insn_access *a, const void *value
 
 /* Ask the device model about the in-BAR piece [off, off+n) of an access. */
 static struct dev_result
-model_ask(uint64_t off, unsigned n, uint64_t lanes, unsigned kind, enum dev_phase phase,
-          uint8_t *buf)
+model_ask(const struct insn *in, uint64_t off, unsigned n, uint64_t lanes, unsigned kind,
+          enum dev_phase phase, uint8_t *buf)
 {
 	struct dev_access a = {
 		.off = off, .lanes = lanes & lanes_of(n), .seq = lg.n, .width = (uint16_t)n,
-		.elem = (uint8_t)n, .kind = (uint8_t)kind, .cls = MMIO_CLS_UNKNOWN,
-		.phase = (uint8_t)phase,
+		.elem = in->access[0].elem ? in->access[0].elem : (uint8_t)n,
+		.kind = (uint8_t)kind, .cls = in->cls, .phase = (uint8_t)phase,
 	};
 
 	return lg.model->ops->access(lg.model, &a, buf);
@@ -230,7 +230,7 @@ mem_access(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes, unsigned kin
 			struct dev_result res;
 
 			k = (unsigned)(end - addr < n ? end - addr : n);
-			res = model_ask(addr - lg.view, k, lanes, kind, DEV_PERFORM, buf);
+			res = model_ask(mem_insn, addr - lg.view, k, lanes, kind, DEV_PERFORM, buf);
 			if (res.outcome == DEV_FAULT) {
 				struct insn_access a = { .addr = addr, .lanes = lanes_of(n) & lanes,
 				                         .width = (uint16_t)n, .elem = (uint8_t)n,
@@ -373,7 +373,7 @@ step_begin(ucontext_t *uc, const struct insn *in)
 		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
 			continue;
 		memset(v, 0, sizeof v);
-		res = model_ask(off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
+		res = model_ask(in, off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
 		                a->lanes, a->kind, DEV_BEFORE, v);
 		if (res.outcome == DEV_FAULT) {
 			fault_take(in, a, &res, a->addr);
@@ -431,7 +431,7 @@ step_end(void)
 		raw_read(a->addr, r->value, a->width, a->lanes);
 		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
 			continue;
-		res = model_ask(off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
+		res = model_ask(in, off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
 		                a->lanes, a->kind, DEV_AFTER, r->value);
 		/* a dropped store never reached the device: put back what it overwrote */
 		if (res.outcome == DEV_DROPPED && lg.bar->alias_is_memory)
@@ -525,8 +525,8 @@ on_trap(int sig, siginfo_t *si, void *ctx)
 	if (si->si_code != TRAP_TRACE)
 		die("a trap that is not the single step arrived during a step", lg.step_insn.pc,
 		    (uint64_t)si->si_addr);
+	step_end(); /* reads guard bytes through the view: before it closes */
 	view_protect(PROT_NONE, &lg.step_insn);
-	step_end();
 	lg.arch->set_step(uc, lg.tf_was);
 	lg.stepping = false;
 	errno = saved;
