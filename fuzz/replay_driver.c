@@ -33,15 +33,47 @@ static const char usage[] =
 "  -quiet=1               print only requests with findings\n"
 "  -svg=FILE              also draw the access map of the request (one input or request)\n"
 "  -html=FILE             also write a self-contained HTML page: map, findings, log\n"
+"  -timeout=SECONDS       a request that has not returned by then is a timeout finding\n"
+"                         (default 10, 0 = no limit)\n"
 "\n"
-"Exit status: 0 no error finding, 1 findings, 2 usage or input error, 3 rig failure.\n"
+"The log, findings and JSON lines go to stdout, diagnostics to stderr. Files of a\n"
+"directory whose names end in .log .md .html .svg .json .txt .conf .options .dict .sh\n"
+"are not inputs: they are skipped with a note. An empty directory is an error.\n"
+"\n"
+"Exit status: 0 no error finding, 1 findings (a timeout included), 2 usage or input\n"
+"error (the message names it), 3 the rig could not start.\n"
 "Input format: corpora/README.md; log format: docs/log-format.md.\n";
 
 static const char *const replay_flags[] = {
 	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet", "svg", "html",
-	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "max_copy_len", "json",
+	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
+	"max_copy_len", "timeout", "json", NULL,
+};
+
+/*
+ * What a run folder or a corpus holds besides inputs: logs, reports, pictures,
+ * libFuzzer's options and dictionaries. Such a file in a directory (or named
+ * on the command line) is skipped with a note instead of being judged as
+ * bytes of a control block.
+ */
+static const char *const not_inputs[] = {
+	".log", ".md", ".html", ".svg", ".json", ".txt", ".conf", ".options", ".dict", ".sh",
 	NULL,
 };
+
+static const char *
+not_input(const char *path)
+{
+	size_t n = strlen(path), k;
+	unsigned i;
+
+	for (i = 0; not_inputs[i]; i++) {
+		k = strlen(not_inputs[i]);
+		if (n > k && strcmp(path + n - k, not_inputs[i]) == 0)
+			return not_inputs[i];
+	}
+	return NULL;
+}
 
 void
 fuzz_feature(uint32_t feature)
@@ -66,13 +98,18 @@ replay_file(const char *path)
 	char why[256];
 	size_t n;
 
+	if (not_input(path)) {
+		fprintf(stderr, "copy_replay: %s: skipped, not an input (a %s file)\n", path,
+		        not_input(path));
+		return;
+	}
 	if (!fuzz_read_input(path, buf, &n, why, sizeof why)) {
 		fprintf(stderr, "copy_replay: %s: %s\n", path, why);
 		input_errors++;
 		return;
 	}
 	if (fuzz_options()->format == OUT_TEXT)
-		fprintf(stderr, "# input %s (%zu bytes)\n", path, n);
+		printf("# input %s (%zu bytes)\n", path, n);
 	verdict(fuzz_one(buf, n));
 }
 
@@ -88,7 +125,7 @@ replay_path(const char *path)
 	struct dirent **ents;
 	struct stat st;
 	char sub[4096];
-	int n, i;
+	int n, i, files = 0;
 
 	if (stat(path, &st) != 0) {
 		fprintf(stderr, "copy_replay: %s: %s\n", path, strerror(errno));
@@ -107,11 +144,17 @@ replay_path(const char *path)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", path, ents[i]->d_name);
-		if (ents[i]->d_name[0] != '.' && stat(sub, &st) == 0 && S_ISREG(st.st_mode))
+		if (ents[i]->d_name[0] != '.' && stat(sub, &st) == 0 && S_ISREG(st.st_mode)) {
 			replay_file(sub);
+			files++;
+		}
 		free(ents[i]);
 	}
 	free(ents);
+	if (!files) {
+		fprintf(stderr, "copy_replay: %s: no input files in this directory\n", path);
+		input_errors++;
+	}
 }
 
 static bool

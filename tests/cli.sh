@@ -56,7 +56,7 @@ expect_exit "request the helper does not take exits 2" 2 $R -helper=builtin-fixe
 expect_grep "unsupported request says why" 'builtin-fixed does not take this request'
 expect_exit "bad BAR size exits 2" 2 $R -helper=memcpy -bar_size=1000 -len=4
 expect_exit "--help exits 0" 0 $R --help
-expect_grep "--help documents the exit status" 'Exit status: 0 no error finding, 1 findings, 2 usage'
+expect_grep "--help documents the exit status" 'Exit status: 0 no error finding, 1 findings \(a timeout included\), 2 usage'
 
 # --- any byte string is a request ---------------------------------------------
 : >"$tmp/empty"
@@ -128,4 +128,57 @@ if [[ -x $F ]]; then
 	expect_grep "copy_fuzzer lists the valid helpers" 'mmio-copy'
 else
 	fail "copy_fuzzer" "build/copy_fuzzer not built (ninja builds it)"
+fi
+
+# --- streams, seams and bad input (issue: "what a new user trips over") ---------------
+n=$($R -helper=memcpy -len=15 2>/dev/null | grep -c '^S')
+if [[ $n == 2 ]]; then pass "the log is on stdout: memcpy of 15 bytes is 2 stores"; else fail "the log is on stdout: memcpy of 15 bytes is 2 stores" "counted $n"; fi
+n=$($R -helper=memcpy -len=15 -json=1 2>/dev/null | grep -c '"kind":"store"')
+if [[ $n == 2 ]]; then pass "JSON lines are on stdout"; else fail "JSON lines are on stdout" "counted $n"; fi
+expect_exit "-bar=help lists the backends" 0 $R -bar=help
+expect_grep "-bar=help names the mock and the common arguments" '^  mock .*' 
+expect_grep "-bar=help names window= and ro" 'window=LO-HI, ro'
+expect_exit "-model=help lists the device models" 0 $R -model=help
+expect_grep "-model=help names plain" '^  plain '
+expect_exit "an unknown backend is refused" 2 $R -bar=nosuch -helper=memcpy -len=4
+expect_grep "an unknown backend's message lists the valid ones" "unknown BAR backend 'nosuch' \(valid: mock"
+expect_exit "an unknown device model is refused" 2 $R -model=nosuch -helper=memcpy -len=4
+expect_grep "an unknown model's message lists the valid ones" "unknown device model 'nosuch' \(valid: plain"
+expect_exit "a read-only BAR refuses a to-device copy" 2 $R -bar=mock:ro -helper=memcpy -len=4
+expect_grep "the read-only refusal says what to do" 'read-only.*-dir=from-device'
+expect_exit "a read-only BAR takes a from-device copy" 0 $R -bar=mock:ro -helper=mmio-copy -dir=from-device -len=4
+expect_exit "a request outside the window is refused" 2 $R -bar=mock:window=0x1000-0x2000 -helper=mmio-copy -len=4
+expect_grep "the window refusal names the window" 'window 0x1000-0x2000'
+out=$($R -helper=memcpy -offset=010 -len=010 2>&1)
+expect_grep "numbers are decimal: -offset=010 is ten, not octal eight" 'dev=0xa len=10 '
+expect_exit "a malformed number is refused" 2 $R -helper=memcpy -len=0x
+mkdir -p "$tmp/emptydir" "$tmp/mixed"
+expect_exit "an empty input folder is an error" 2 $R -helper=memcpy "$tmp/emptydir"
+expect_grep "the empty folder is named" "$tmp/emptydir: no input files"
+cp corpora/copy_fuzzer/to-device-len4-aligned "$tmp/mixed/"
+echo "INFO: not an input" >"$tmp/mixed/fuzz.log"
+echo "# report" >"$tmp/mixed/report.md"
+expect_exit "replay skips what is not an input and judges the rest" 0 $R -helper=mmio-copy "$tmp/mixed"
+expect_grep "replay says which files it skipped" 'fuzz.log: skipped, not an input'
+if [[ -f build/plugins/misbehave.so ]]; then
+	P=build/plugins/misbehave.so
+	expect_exit "a hanging helper is a finding, not a pass" 1 timeout 60 $R -helper_lib=$P -helper=hang -len=4 -timeout=1
+	expect_grep "the hang is reported as a timeout with its reproducer" '^! timeout error after=1s: helper hang'
+	expect_grep "the timeout carries a replay command" '^# replay: build/copy_replay -helper_lib='
+	for s in emulate step; do
+		expect_exit "$s: a store one byte before the BAR is a finding" 1 $R -helper_lib=$P -helper=store-before -len=4 -offset=0 -strategy=$s
+		expect_grep "$s: the stray store is recorded at -0x1 and judged R9" '^! R9 in-bounds error at=-0x1'
+	done
+else
+	fail "misbehaving plugins" "build/plugins/misbehave.so not built (ninja builds it)"
+fi
+# offsets past 64 KiB: bytes 12..13 of the control block are the high half
+printf '\012\000\000\000\004\000\000\001\000\000\000\000\003\000\000\000' >"$tmp/high"
+out=$($R -helper=mmio-copy -bar_size=0x100000 "$tmp/high" 2>&1)
+expect_grep "the control block reaches offsets past 64 KiB" 'dev=0x30100 len=4 '
+if [[ -x $F ]]; then
+	expect_exit "copy_fuzzer rejects a misspelt rig flag instead of fuzzing the defaults" 2 $F -helpr=memcpy -runs=1
+	expect_grep "the misspelt flag is named" "unknown flag '-helpr=memcpy'"
+	expect_exit "copy_fuzzer -help=1 documents its exit codes" 0 $F -help=1
+	expect_grep "copy_fuzzer's help names 77 and 70" '77 a finding.*'
 fi
