@@ -5,7 +5,7 @@
  * Promise: lengths 1, 2, 4 and 8 only, each one load and one store of exactly
  * that width at the given address, misaligned or not. A constant-size builtin
  * copy of a power of two up to 8 is one scalar access at every optimisation
- * level (REFERENCE.md section 3), which is why QEMU relies on it; the local
+ * level (docs/routines.md), which is why QEMU relies on it; the local
  * integer keeps the load and the store separate instructions, so the device
  * side is a single access whichever direction is copied.
  */

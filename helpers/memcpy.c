@@ -4,7 +4,7 @@
  *
  * Promises nothing about the device: libc picks any instruction mix for the
  * CPU it runs on (overlapping head and tail stores, vectors, rep movsb, the
- * same byte stored twice; REFERENCE.md section 3). That is the point: it is
+ * same byte stored twice; docs/routines.md). That is the point: it is
  * the baseline the ram profile passes and the strict profiles reject.
  *
  * The call goes through a volatile pointer so that the compiler can neither

@@ -1,7 +1,7 @@
 /*
  * mmio-copy.c - the project's reference helper: what a copy to, from or
  * within device memory must look like to pass the strictest profile
- * (arm64-device: R1-R7, R9-R11 of REFERENCE.md section 2) for every request.
+ * (arm64-device: R1-R7, R9-R11 of docs/rules.md) for every request.
  *
  * Promise: the device side is exactly the aligned decomposition (walking up,
  * the largest of 8, 4, 2, 1 naturally aligned bytes that fit), each piece one

@@ -3,7 +3,7 @@
  * Linux VFIO do_io_rw: walking up the device range, each piece is the largest
  * of 8, 4, 2, 1 bytes that is naturally aligned at that point and fits.
  *
- * Promise: exactly the aligned decomposition of REFERENCE.md section 2, one
+ * Promise: exactly the aligned decomposition of docs/rules.md, one
  * volatile access per piece, ascending (len 15 at offset 0: Q, L, W, B). It is
  * the definition R2 is measured against, written as plainly as possible; the
  * reference helper (mmio-copy.c) does the same accesses with less work per

@@ -17,12 +17,16 @@
 
 #include "internal.h"
 
-extern const struct bar_ops bar_mock;
+/* The backends, in -bar=help order: one X(ops struct) each. */
+#define BAR_BACKENDS(X) \
+	X(bar_mock)
 
-const struct bar_ops *const bar_backends[] = {
-	&bar_mock,
-	NULL,
-};
+#define DECLARE(ops) extern const struct bar_ops ops;
+#define ENTRY(ops) &ops,
+BAR_BACKENDS(DECLARE)
+const struct bar_ops *const bar_backends[] = { BAR_BACKENDS(ENTRY) NULL };
+#undef DECLARE
+#undef ENTRY
 
 size_t
 bar_guard(void)

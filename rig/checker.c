@@ -1,6 +1,6 @@
 /*
  * checker.c - judge one request's device accesses against the rules of
- * REFERENCE.md section 2 under a mapping profile.
+ * docs/rules.md under a mapping profile.
  *
  * A pure function: no I/O, no allocation, nothing kept between calls, so
  * the fuzzer can call it on its hot path and the tests can feed it

@@ -12,12 +12,16 @@
 
 #include "internal.h"
 
-extern const struct devmodel_ops devmodel_plain;
+/* The models, in -model=help order: one X(ops struct) each. */
+#define DEVMODELS(X) \
+	X(devmodel_plain)
 
-const struct devmodel_ops *const devmodels[] = {
-	&devmodel_plain,
-	NULL,
-};
+#define DECLARE(ops) extern const struct devmodel_ops ops;
+#define ENTRY(ops) &ops,
+DEVMODELS(DECLARE)
+const struct devmodel_ops *const devmodels[] = { DEVMODELS(ENTRY) NULL };
+#undef DECLARE
+#undef ENTRY
 
 void
 devmodel_list(FILE *f)

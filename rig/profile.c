@@ -1,5 +1,5 @@
 /*
- * profile.c - mapping profiles: which rules of REFERENCE.md section 2 are
+ * profile.c - mapping profiles: which rules of docs/rules.md are
  * errors, warnings or off for one mapping type, and the rule switch list
  * that adjusts a profile from the command line.
  *

@@ -82,7 +82,7 @@ struct mmio_record {
 
 /* ---- findings ------------------------------------------------------------ */
 
-/* Rule ids are REFERENCE.md section 2's R1..R11. */
+/* Rule ids are docs/rules.md's R1..R11. */
 #define MMIO_NRULES 11
 
 enum mmio_severity {

@@ -4,7 +4,7 @@
  *
  * Every rule gets at least one list that must break it and one that must
  * not, under the profiles where the difference matters; the memcpy shapes of
- * REFERENCE.md section 3 are asserted rule by rule; and the aligned
+ * docs/routines.md are asserted rule by rule; and the aligned
  * decomposition, the shape of the reference helper, must pass every profile.
  * Offsets in names are request-relative like the reference's notation
  * ("S8@7" = 8-byte store at request offset 7); lists are built at a BAR
@@ -1069,7 +1069,7 @@ struct pattern {
 	unsigned arm64, x86;      /* rules that fire under arm64-device, x86-uc */
 };
 
-/* glibc 2.36 x86-64 __memcpy_avx512_unaligned_erms, REFERENCE.md section 3. */
+/* glibc 2.36 x86-64 __memcpy_avx512_unaligned_erms, docs/routines.md. */
 static const struct pattern glibc_x86[] = {
 	{ 1, "S1@0", 0, 0 },
 	{ 2, "S2@0 S1@0", R(1) | R(2) | R(3), R(1) | R(2) | R(3) },

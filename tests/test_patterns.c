@@ -1,10 +1,10 @@
 /*
  * test_patterns.c - the catalog's helpers, run through the trapping rig, issue
- * exactly the access sequences REFERENCE.md section 3 gives for the routines
+ * exactly the access sequences docs/routines.md gives for the routines
  * they model; and mmio-copy passes arm64-device over a grid of requests in
  * every direction.
  *
- * Expected sequences use REFERENCE.md's notation, relative to the request's
+ * Expected sequences use docs/routines.md's notation, relative to the request's
  * device offset: `S4@0` a 4-byte scalar store at +0, `SV16@0` a 16-byte vector
  * store, `SR4@4` a 4-byte string-element store, `*2` the same access twice.
  * libc's memcpy is checked only where the machine is the one the table was
@@ -167,7 +167,7 @@ glibc_memcpy(void)
 	bool ok;
 
 	if (!cpu_is_reference_x86(&why)) {
-		t_skip("glibc memcpy patterns (REFERENCE.md 3)", "%s", why);
+		t_skip("glibc memcpy patterns (docs/routines.md)", "%s", why);
 		return;
 	}
 	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -196,7 +196,7 @@ glibc_memcpy(void)
 static void
 catalog_patterns(void)
 {
-	/* QEMU dispatch / VFIO do_io_rw: greedy natural decomposition (REFERENCE.md 3) */
+	/* QEMU dispatch / VFIO do_io_rw: greedy natural decomposition (docs/routines.md) */
 	expect("natural", MMIO_TO_DEVICE, 0x100, 3, "S2@0 S1@2");
 	expect("natural", MMIO_TO_DEVICE, 0x100, 7, "S4@0 S2@4 S1@6");
 	expect("natural", MMIO_TO_DEVICE, 0x100, 15, "S8@0 S4@8 S2@12 S1@14");

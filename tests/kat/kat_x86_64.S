@@ -3,7 +3,7 @@
  *
  * Each kat_<name>(bar = rdi, host = rsi) touches the BAR only at fixed offsets,
  * with a few instructions on one theme, so that its exact access sequence is
- * known: the comment above it lists that sequence in REFERENCE.md's notation
+ * known: the comment above it lists that sequence in docs/routines.md's notation
  * (S = store, L = load, width in bytes, @ BAR offset; e = element size for
  * masked accesses), which kat_table.c repeats as data. Straight-line code only: the records' pcs must
  * rise with their sequence numbers.
