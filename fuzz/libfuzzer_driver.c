@@ -31,7 +31,8 @@ fuzz_feature(uint32_t feature)
 }
 
 /*
- * libFuzzer's own flags (clang-14's, as its -help=1 lists them): anything else
+ * libFuzzer's own flags (clang-14's, as its -help=1 lists them, and the two
+ * internal ones its fork and merge modes pass to their children): anything else
  * that looks like a flag is a typo, and a typo such as -helpr= must not fuzz
  * the defaults all night (libFuzzer itself only warns about flags it does not
  * know).
@@ -52,7 +53,8 @@ static const char *const libfuzzer_flags[] = {
 	"trace_malloc", "rss_limit_mb", "malloc_limit_mb", "exit_on_src_pos", "exit_on_item",
 	"ignore_remaining_args", "focus_function", "entropic",
 	"entropic_number_of_rarest_features", "entropic_scale_per_exec_time", "analyze_dict",
-	"use_clang_coverage", "data_flow_trace", "collect_data_flow", "create_missing_dirs", NULL,
+	"use_clang_coverage", "data_flow_trace", "collect_data_flow", "create_missing_dirs",
+	"features_dir", "merge_inner", NULL,
 };
 
 static bool
