@@ -622,6 +622,58 @@ check_crash(const struct crash_case *c, int control)
 	        status_text(st, got, sizeof got), status_text(control, want, sizeof want));
 }
 
+/* ---- (h) decoding never reads past a mapped page ---------------------------- */
+
+/*
+ * Child: two undecodable bytes (a truncated VEX prefix, c4 e2) end an RX page
+ * followed by a PROT_NONE page. The decoder, in a fault handler, must not read
+ * the next page to finish the instruction (that faults inside the handler); it
+ * must call it undecodable. Exit 0 when it does, 2 when it decodes something.
+ */
+static void __attribute__((noreturn))
+decode_edge_child(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ucontext_t uc;
+	struct insn in;
+
+	alarm(KAT_TIMEOUT);
+	if (p == MAP_FAILED)
+		_exit(4);
+	memset(p, 0x90, pg);
+	p[pg - 2] = 0xc4;
+	p[pg - 1] = 0xe2;
+	if (mprotect(p, pg, PROT_READ | PROT_EXEC) || mprotect(p + pg, pg, PROT_NONE))
+		_exit(4);
+	memset(&uc, 0, sizeof uc);
+	memset(&in, 0, sizeof in);
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(p + pg - 2);
+	arch_host.decode(&uc, (uint64_t)(uintptr_t)(p + 2 * pg), &in);
+	_exit(in.len == 0 && in.cls == MMIO_CLS_UNKNOWN && in.naccess == 1 ? 0 : 2);
+}
+
+static void
+check_decode_edge(void)
+{
+	char buf[80];
+	int st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		decode_edge_child();
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	        "kat decode: 2 undecodable bytes before a PROT_NONE page are UNKNOWN", "%s%s",
+	        status_text(st, buf, sizeof buf),
+	        WIFEXITED(st) && WEXITSTATUS(st) == 2 ? " (it decoded them as an instruction)" : "");
+}
+
 int
 main(void)
 {
@@ -645,6 +697,7 @@ main(void)
 		t_fail("kat: logger_init", "%s", rig_error());
 		return t_exit();
 	}
+	check_decode_edge();
 	for (k = kats; k->name; k++) {
 		snprintf(name, sizeof name, "kat %s", k->name);
 		has = kat_cpu_has(k->feature);

@@ -14,6 +14,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <Zydis/Zydis.h>
 
@@ -498,10 +501,10 @@ done:
 
 static __thread struct tmpl tmpl_cache[TMPL_CACHE] __attribute__((tls_model("initial-exec")));
 
-/* Read up to 15 code bytes at pc without crossing into a page that may not exist. */
 /* Every x86-64 page size is a multiple of this: a fetch within it never faults. */
 #define FETCH_PAGE 4096u
 
+/* Code bytes at pc up to the end of its (executing, so mapped) page, at most 15. */
 static size_t
 code_fetch(uint64_t pc, uint8_t buf[15])
 {
@@ -509,6 +512,23 @@ code_fetch(uint64_t pc, uint8_t buf[15])
 
 	memcpy(buf, (const void *)pc, room < 15 ? room : 15);
 	return room < 15 ? room : 15;
+}
+
+/*
+ * The rest of an instruction that may continue on the next page, read without
+ * faulting: that page may be unmapped or PROT_NONE (a BAR view's guard, say),
+ * and a fault here, inside the handler, would be fatal. process_vm_readv on
+ * our own pid is a plain system call (async-signal-safe) that reports EFAULT
+ * instead of faulting. Returns the bytes now in buf (n, or 15).
+ */
+static size_t
+code_fetch_more(uint64_t pc, uint8_t buf[15], size_t n)
+{
+	struct iovec local = { .iov_base = buf + n, .iov_len = 15 - n };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)(pc + n), .iov_len = 15 - n };
+	long got = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L);
+
+	return got == (long)(15 - n) ? 15 : n;
 }
 
 static const struct tmpl *
@@ -521,11 +541,8 @@ tmpl_get(uint64_t pc)
 	if (t->pc == pc && t->len && memcmp(t->bytes, code, t->len <= n ? t->len : n) == 0)
 		return t;
 	tmpl_build(t, code, n, pc);
-	if (t->len == 0 && n < 15) {
-		/* the instruction may continue on the next page: it is mapped if it does */
-		memcpy(code, (const void *)pc, 15);
-		tmpl_build(t, code, 15, pc);
-	}
+	if (t->len == 0 && n < 15 && code_fetch_more(pc, code, n) == 15)
+		tmpl_build(t, code, 15, pc); /* it continues on the next page, which is readable */
 	return t;
 }
 
