@@ -147,10 +147,12 @@ static const char *
 acc_text(char *buf, size_t n, unsigned kind, int64_t off, unsigned width, unsigned elem,
          unsigned cls, unsigned flags, uint64_t lanes)
 {
-	snprintf(buf, n, "%c%u@0x%llx e%u %s %s%s%s lanes 0x%llx", kind == MMIO_STORE ? 'S' : 'L',
+	snprintf(buf, n, "%c%u@0x%llx e%u %s %s%s%s%s%s lanes 0x%llx", kind == MMIO_STORE ? 'S' : 'L',
 	         width, (unsigned long long)off, elem, class_name(cls),
 	         flags & MMIO_REC_SIMD ? "v" : "", flags & MMIO_REC_LOCKED ? "l" : "",
-	         flags & (MMIO_REC_SIMD | MMIO_REC_LOCKED) ? "" : "-", (unsigned long long)lanes);
+	         flags & MMIO_REC_X87 ? "x" : "", flags & MMIO_REC_TRUNC ? "t" : "",
+	         flags & (MMIO_REC_SIMD | MMIO_REC_LOCKED | MMIO_REC_X87 | MMIO_REC_TRUNC) ? "" : "-",
+	         (unsigned long long)lanes);
 	return buf;
 }
 
