@@ -318,8 +318,10 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 			t->width = MMIO_MAX_WIDTH, t->trunc = 1;
 	}
 	if (t->width > MMIO_MAX_WIDTH && t->width <= INSN_MAX_ACCESSES * MMIO_MAX_WIDTH &&
-	    t->nmem == 1) {
-		t->chunked = 1; /* fsave, frstor and the like: 64-byte pieces */
+	    t->nmem == 1 && (state || x87)) {
+		/* fxsave, fsave, frstor: a contiguous area, 64-byte pieces (not AMX tile
+		 * loads, whose rows are strided) */
+		t->chunked = 1;
 		other_regs = true;
 	} else if (t->width == 0 || t->width > MMIO_MAX_WIDTH) {
 		/* wider than anything we can list: the fault is all we know */
@@ -918,7 +920,7 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 			continue;
 		}
 		addr = memref_addr(m, uc, t, fault);
-		if (t->bit_reg >= 0) {
+		if (t->bit_reg >= 0 && m->how == BASE_REGS) {
 			/* the bit offset is signed, of the operand's size; it selects a unit */
 			int64_t off = (int64_t)uc->uc_mcontext.gregs[t->bit_reg];
 			unsigned sh = t->width == 2 ? 4 : t->width == 4 ? 5 : 6;
