@@ -201,7 +201,7 @@ static const struct kat_access a_cmp_test[] = {
 };
 static const struct kat_access a_x87[] = {
 	UL(0x1640, 8, X87), US(0x1648, 8, X87), UL(0x1650, 4, X87), UL(0x1660, 10, X87),
-	US(0x1670, 10, X87),
+	US(0x1670, 10, X87), UL(0x1680, 10, X87), US(0x1690, 10, X87), US(0x16a0, 2, X87),
 };
 /* a 1-byte load into al: a general-register access, so scalar (R6) */
 static const struct kat_access a_xlat[] = {

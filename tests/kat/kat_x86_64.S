@@ -823,7 +823,8 @@ ENDKAT cmp_test
 /* x87 is no class of its own: fld m64, fst m64, fild m32, fld m80 and
  * fstp m80 are UNKNOWN with the decoded operand's width, data through an x87
  * register (the X87 flag, not SIMD): L8@0x1640, S8@0x1648, L4@0x1650,
- * L10@0x1660, S10@0x1670 (UNKNOWN, X87) */
+ * L10@0x1660, S10@0x1670, and the BCD pair fbld/fbstp L10@0x1680,
+ * S10@0x1690, and fnstcw (x87 state, no st register) S2@0x16a0 (UNKNOWN, X87) */
 KAT x87
 	fld qword ptr [rdi + 0x1640]
 	fst qword ptr [rdi + 0x1648]
@@ -834,6 +835,9 @@ KAT x87
 	fld st(0)
 	fstp tbyte ptr [rdi + 0x1670]
 	fstp tbyte ptr [rsi + KAT_HOST_OUT + 0x10]
+	fbld tbyte ptr [rdi + 0x1680]
+	fbstp tbyte ptr [rdi + 0x1690]
+	fnstcw word ptr [rdi + 0x16a0]
 ENDKAT x87
 
 /* xlatb reads [rbx + al] (the table in the BAR, the index in al) into al: a
