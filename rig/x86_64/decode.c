@@ -886,6 +886,13 @@ vsib_accesses(const struct tmpl *t, const ucontext_t *uc, uint64_t fault, struct
 			.width = t->elem, .elem = t->elem, .kind = m->kind,
 		};
 	}
+	if (k == 0) {
+		/* it faulted, so some element is enabled: never report "no access" (that
+		 * means skip it); the faulting element is what we know */
+		out[0] = (struct insn_access){ .addr = fault, .lanes = full_lanes(t->elem),
+		                               .width = t->elem, .elem = t->elem, .kind = m->kind };
+		k = 1;
+	}
 	return k;
 }
 

@@ -7,7 +7,11 @@
  * instructions one per element (a load then a store for movs within the BAR),
  * RMW instructions a load then a store; masked accesses span the whole vector
  * with `lanes` holding only the enabled elements' bytes, and no record at all
- * when no element is enabled.
+ * when no element is enabled. Scatter/gather: one MASKED record per enabled
+ * element, in element order, of the element's width at its own address;
+ * compress/expand: one MASKED record of the vector's width whose lanes are
+ * the first popcount(k) elements; fxsave/fxrstor: eight 64-byte UNKNOWN
+ * records in address order; cache maintenance and prefetches: no record.
  */
 #include <cpuid.h>
 #include <string.h>
