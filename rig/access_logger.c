@@ -491,6 +491,12 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 		die("fault inside the armed view while single-stepping an instruction",
 		    lg.step_insn.pc, addr);
 	lg.arch->decode(uc, addr, &in);
+	if (in.len && in.naccess == 0) {
+		/* decoded, and no data access (clflush and friends): nothing to record */
+		lg.arch->skip(uc, &in);
+		errno = saved;
+		return;
+	}
 	for (i = 0; i < in.naccess; i++)
 		if (addr - in.access[i].addr < in.access[i].width)
 			break;

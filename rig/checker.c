@@ -541,8 +541,11 @@ check_r5(struct ctx *c)
 		     what, OFF(h.first.off));
 }
 
-/* What R6 objects to in a record, as bits. */
-enum { R6_MASKED = 1, R6_PAIR = 2, R6_VECTOR = 4, R6_WIDE = 8 };
+/* What R6 objects to in a record, as bits. R6_X87 is an x87 register: a
+ * vector/FP register to the arm64-device form (printed as R6_VECTOR's word),
+ * none of the x86-uc form's business (it objects to vector registers and
+ * masks only). */
+enum { R6_MASKED = 1, R6_PAIR = 2, R6_VECTOR = 4, R6_WIDE = 8, R6_X87 = 16 };
 
 static const char *const r6_words[4] = {
 	"masked", "a register pair", "through a vector/FP register", "wider than 8 bytes",
@@ -560,6 +563,8 @@ r6_objections(const struct mmio_record *r, unsigned w)
 	/* A vector record without the SIMD flag is still a vector register. */
 	if ((r->flags & MMIO_REC_SIMD) || r->cls == MMIO_CLS_VECTOR)
 		o |= R6_VECTOR;
+	if (r->flags & MMIO_REC_X87)
+		o |= R6_X87;
 	if (rec_elem(r, w) > 8)
 		o |= R6_WIDE;
 	return o;
@@ -614,6 +619,8 @@ check_r6(struct ctx *c)
 		     what, c->req->len);
 		return;
 	}
+	if (first_o & R6_X87)
+		first_o = (first_o & ~(unsigned)R6_X87) | R6_VECTOR;
 	why[0] = '\0';
 	for (i = 0, len = 0; i < 4; i++) {
 		if (!(first_o & (1u << i)))

@@ -170,8 +170,8 @@ uint64_t logger_step_fallbacks(void);
 
 /* ---- per-architecture decoder/executor (rig/<arch>/) --------------------- */
 
-/* Most device accesses one instruction makes (movs or movdir64b within: 2). */
-#define INSN_MAX_ACCESSES 2
+/* Most device accesses one instruction makes (a 16-element gather or scatter). */
+#define INSN_MAX_ACCESSES 16
 
 /* One memory access of a decoded instruction, before it is recorded. */
 struct insn_access {

@@ -60,6 +60,8 @@ enum mmio_class {
 #define MMIO_REC_PAIR   0x4u /* one instruction moving two registers (arm64 stp/ldp) */
 #define MMIO_REC_X87    0x8u /* data passes through an x87 floating-point register */
 #define MMIO_REC_FAULT  0x10u /* the device model refused the access: a fault was delivered */
+#define MMIO_REC_TRUNC  0x20u /* the instruction's real width is unknowable (xsave family):
+                                 the record stands for its first bytes only */
 
 /* Widest single access recorded, in bytes (a zmm register, a movdir64b). */
 #define MMIO_MAX_WIDTH 64

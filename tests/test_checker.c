@@ -795,6 +795,36 @@ test_r6(void)
 	natural(MMIO_STORE, 0x10, 8);
 	m = judge("arm64-device", MMIO_TO_DEVICE, 0x10, 0, 8);
 	expect("R6 quiet: a vector load in a to-device copy is R10's alone", m, R(10));
+
+	/* x87 (fst m64): an FP register to arm64-device, not a vector to x86-uc */
+	clear();
+	push(MMIO_STORE, 0x10, 8, 8, FULL(8), MMIO_CLS_UNKNOWN, MMIO_REC_X87);
+	m = judge("arm64-device", MMIO_TO_DEVICE, 0x10, 0, 8);
+	expect("R6 fires (arm64-device): fst m64 is through an FP register", m, R(6));
+	expect_why("R6 names an x87 store as through a vector/FP register", 6,
+	           "8-byte store at 0x10 is not a scalar access: through a vector/FP register");
+	m = judge("x86-uc", MMIO_TO_DEVICE, 0x10, 0, 8);
+	expect("R6 quiet (x86-uc): fst m64 is no vector or masked access", m, 0);
+
+	/* an x87 10-byte store: wide too under arm64-device, still quiet under x86-uc */
+	clear();
+	push(MMIO_STORE, 0x10, 10, 10, FULL(10), MMIO_CLS_UNKNOWN, MMIO_REC_X87);
+	m = judge("x86-uc", MMIO_TO_DEVICE, 0x10, 0, 10);
+	quiet("R6 quiet (x86-uc): fstp m80", m, 6);
+	m = judge("arm64-device", MMIO_TO_DEVICE, 0x10, 0, 10);
+	fires("R6 fires (arm64-device): fstp m80", m, 6);
+
+	/* fxsave's pieces carry SSE state as well: a vector to x86-uc too */
+	clear();
+	push(MMIO_STORE, 0x0, 64, 64, FULL(64), MMIO_CLS_UNKNOWN, MMIO_REC_X87 | MMIO_REC_SIMD);
+	m = judge("x86-uc", MMIO_TO_DEVICE, 0x0, 0, 8);
+	fires("R6 fires (x86-uc): fxsave piece in an 8-byte request", m, 6);
+
+	/* one gather element: masked, so x86-uc objects in a short request */
+	clear();
+	push(MMIO_LOAD, 0x10, 4, 4, FULL(4), MMIO_CLS_MASKED, MMIO_REC_SIMD);
+	m = judge("x86-uc", MMIO_FROM_DEVICE, 0x10, 0, 4);
+	fires("R6 fires (x86-uc): a gather element", m, 6);
 }
 
 static void

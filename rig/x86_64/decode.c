@@ -14,6 +14,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <Zydis/Zydis.h>
 
@@ -73,14 +76,70 @@ is_vec(ZydisRegister r)
 	return c == ZYDIS_REGCLASS_XMM || c == ZYDIS_REGCLASS_YMM || c == ZYDIS_REGCLASS_ZMM;
 }
 
-/* Registers that carry data outside the general-purpose file (R6's concern). */
+/* Vector registers that carry data outside the general-purpose file (R6's
+ * concern): xmm/ymm/zmm, MMX, AMX tiles. x87 is told apart (MMIO_REC_X87). */
 static bool
-is_simd_or_fp(ZydisRegister r)
+is_simd(ZydisRegister r)
 {
 	ZydisRegisterClass c = ZydisRegisterGetClass(r);
 
-	return is_vec(r) || c == ZYDIS_REGCLASS_X87 || c == ZYDIS_REGCLASS_MMX ||
-	       c == ZYDIS_REGCLASS_TMM;
+	return is_vec(r) || c == ZYDIS_REGCLASS_MMX || c == ZYDIS_REGCLASS_TMM;
+}
+
+static bool
+is_x87(ZydisRegister r)
+{
+	return ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_X87;
+}
+
+/* Wide state saves and restores: fxsave moves x87 and SSE state (512 bytes),
+ * the xsave family x87, SSE and whatever XCR0 and edx:eax select. */
+static bool
+is_state_save(ZydisMnemonic m, bool *xsave)
+{
+	*xsave = false;
+	switch (m) {
+	case ZYDIS_MNEMONIC_FXSAVE: case ZYDIS_MNEMONIC_FXSAVE64:
+	case ZYDIS_MNEMONIC_FXRSTOR: case ZYDIS_MNEMONIC_FXRSTOR64:
+		return true;
+	case ZYDIS_MNEMONIC_XSAVE: case ZYDIS_MNEMONIC_XSAVE64:
+	case ZYDIS_MNEMONIC_XSAVEOPT: case ZYDIS_MNEMONIC_XSAVEOPT64:
+	case ZYDIS_MNEMONIC_XSAVEC: case ZYDIS_MNEMONIC_XSAVEC64:
+	case ZYDIS_MNEMONIC_XSAVES: case ZYDIS_MNEMONIC_XSAVES64:
+	case ZYDIS_MNEMONIC_XRSTOR: case ZYDIS_MNEMONIC_XRSTOR64:
+	case ZYDIS_MNEMONIC_XRSTORS: case ZYDIS_MNEMONIC_XRSTORS64:
+		*xsave = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Cache maintenance and prefetches move no data: they are not recorded at all
+ * (no record class of their own; docs/rules.md: "the rules do not count them
+ * as accesses"). A template with no memory access tells the logger to skip the
+ * instruction: clflush, clflushopt, clwb and cldemote fault on the PROT_NONE
+ * view and are stepped over without effect on the device under either
+ * strategy; prefetches never fault on PROT_NONE (the CPU drops them), so they
+ * only arrive here if decoded for another reason.
+ */
+static bool
+is_not_data(const ZydisDecodedInstruction *di)
+{
+	switch (di->mnemonic) {
+	case ZYDIS_MNEMONIC_CLFLUSH: case ZYDIS_MNEMONIC_CLFLUSHOPT:
+	case ZYDIS_MNEMONIC_CLWB: case ZYDIS_MNEMONIC_CLDEMOTE:
+	case ZYDIS_MNEMONIC_PREFETCH: case ZYDIS_MNEMONIC_PREFETCHNTA:
+	case ZYDIS_MNEMONIC_PREFETCHT0: case ZYDIS_MNEMONIC_PREFETCHT1:
+	case ZYDIS_MNEMONIC_PREFETCHT2: case ZYDIS_MNEMONIC_PREFETCHW:
+	case ZYDIS_MNEMONIC_PREFETCHWT1:
+		return true;
+	default:
+		/* AVX512PF's vgatherpf/vscatterpf are prefetches too */
+		return di->meta.category == ZYDIS_CATEGORY_PREFETCH ||
+		       di->meta.isa_set == ZYDIS_ISA_SET_AVX512PF_512;
+	}
 }
 
 /* Write a load result into a general register with x86's merge rules. */
@@ -173,23 +232,40 @@ string_kind(ZydisMnemonic m, unsigned *elem)
  * Anything not modelled: its memory operands become accesses of its decoded
  * width, loads and stores by the operand's actions; it is executed by step.
  * General-register-only instructions are honest scalar or read-modify-write
- * accesses; anything with a vector, x87 or MMX register is UNKNOWN (with the
- * SIMD flag, so R6 still sees it).
+ * accesses; anything with a vector, x87 or MMX register is UNKNOWN (vector
+ * and MMX with the SIMD flag, x87 with the X87 flag, so R6 still sees it).
+ *
+ * Operands wider than a record (MMIO_MAX_WIDTH): fxsave/fxrstor (512 bytes)
+ * and fsave/frstor (108) become one access per 64-byte piece in address
+ * order, the last one shorter; the xsave family's width depends on XCR0,
+ * edx:eax and the state in use, so it is one 64-byte access at the operand's
+ * real start flagged MMIO_REC_TRUNC (plus the piece holding the fault when
+ * the fault lies beyond it). A save is a store only, a restore a load only.
+ *
+ * bt/bts/btr/btc with a register bit offset address the operand-sized unit
+ * at base + (offset >> log2(bits)) * bytes, the offset sign-extended: the
+ * template keeps the register (bit_reg) and the decoder adds that per fault.
  */
 static void
 tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
 {
-	bool other_regs = false, simd = false, rmw = false;
+	bool other_regs = false, simd = false, x87 = false, rmw = false, xsave = false;
+	bool state = is_state_save(di->mnemonic, &xsave);
 	unsigned i, nops = 0;
+	uint8_t sh;
 
 	t->op = OP_STEP;
 	t->nmem = 0;
+	if (di->meta.isa_ext == ZYDIS_ISA_EXT_X87)
+		x87 = true; /* fnstenv, fldcw, ...: x87 state even without an st register */
 	for (i = 0; i < di->operand_count; i++) {
 		const ZydisDecodedOperand *o = &ops[i];
 
 		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-			if (is_simd_or_fp(o->reg.value))
+			if (is_simd(o->reg.value))
 				simd = true;
+			if (is_x87(o->reg.value))
+				x87 = true;
 			if (!is_gpr(o->reg.value) &&
 			    ZydisRegisterGetClass(o->reg.value) != ZYDIS_REGCLASS_FLAGS &&
 			    ZydisRegisterGetClass(o->reg.value) != ZYDIS_REGCLASS_IP)
@@ -202,16 +278,25 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 		if (o->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
 			other_regs = simd = true;
 		nops++;
+		if (state) {
+			/* a save writes the area, a restore reads it (xsave's header read aside) */
+			bool save = !(o->actions & ZYDIS_OPERAND_ACTION_READ) ||
+			            (o->actions & ZYDIS_OPERAND_ACTION_WRITE);
+
+			t->width = (uint16_t)(o->size / 8);
+			memref_set(&t->mem[t->nmem++], o, di, save ? MMIO_STORE : MMIO_LOAD);
+			break;
+		}
 		if ((o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD)) &&
 		    (o->actions & (ZYDIS_OPERAND_ACTION_WRITE | ZYDIS_OPERAND_ACTION_CONDWRITE)))
 			rmw = true;
 		if (t->width == 0)
 			t->width = (uint16_t)(o->size / 8);
 		if ((o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD)) &&
-		    t->nmem < INSN_MAX_ACCESSES)
+		    t->nmem < TMPL_MAX_MEM)
 			memref_set(&t->mem[t->nmem++], o, di, MMIO_LOAD);
 		if ((o->actions & (ZYDIS_OPERAND_ACTION_WRITE | ZYDIS_OPERAND_ACTION_CONDWRITE)) &&
-		    t->nmem < INSN_MAX_ACCESSES)
+		    t->nmem < TMPL_MAX_MEM)
 			memref_set(&t->mem[t->nmem++], o, di, MMIO_STORE);
 	}
 	if (di->mnemonic == ZYDIS_MNEMONIC_XLAT && t->nmem == 1 && t->mem[0].how == BASE_REGS) {
@@ -220,16 +305,36 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 		t->mem[0].narrow = 1;
 		t->mem[0].scale = 1;
 	}
-	if (t->width == 0 || t->width > MMIO_MAX_WIDTH) {
-		/* fxsave and friends: more than one record can say; the fault is all we know */
+	if ((di->mnemonic == ZYDIS_MNEMONIC_BT || di->mnemonic == ZYDIS_MNEMONIC_BTS ||
+	     di->mnemonic == ZYDIS_MNEMONIC_BTR || di->mnemonic == ZYDIS_MNEMONIC_BTC) &&
+	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    is_gpr(ops[1].reg.value) && (t->width == 2 || t->width == 4 || t->width == 8))
+		t->bit_reg = (int8_t)greg_index(ops[1].reg.value, &sh);
+	if (state) {
+		simd = x87 = true; /* x87 and SSE state at least */
+		other_regs = true;
+		t->flags |= xsave ? MMIO_REC_TRUNC : 0;
+		if (xsave || t->width == 0)
+			t->width = MMIO_MAX_WIDTH, t->trunc = 1;
+	}
+	if (t->width > MMIO_MAX_WIDTH && t->width <= INSN_MAX_ACCESSES * MMIO_MAX_WIDTH &&
+	    t->nmem == 1 && (state || x87)) {
+		/* fxsave, fsave, frstor: a contiguous area, 64-byte pieces (not AMX tile
+		 * loads, whose rows are strided) */
+		t->chunked = 1;
+		other_regs = true;
+	} else if (t->width == 0 || t->width > MMIO_MAX_WIDTH) {
+		/* wider than anything we can list: the fault is all we know */
 		t->width = 1;
 		other_regs = true;
 		for (i = 0; i < t->nmem; i++)
 			t->mem[i].how = BASE_FAULT;
 	}
-	t->elem = (uint8_t)t->width;
+	t->elem = (uint8_t)(t->width > MMIO_MAX_WIDTH ? MMIO_MAX_WIDTH : t->width);
 	if (simd)
 		t->flags |= MMIO_REC_SIMD;
+	if (x87)
+		t->flags |= MMIO_REC_X87;
 	/*
 	 * cmps/scas are string elements like movs; a memory-to-memory instruction
 	 * (push/pop with a memory operand) moves data through no register at all,
@@ -248,6 +353,106 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 	if ((di->attributes & ZYDIS_ATTRIB_HAS_LOCK) ||
 	    (di->mnemonic == ZYDIS_MNEMONIC_XCHG && t->nmem == 2))
 		t->flags |= MMIO_REC_LOCKED;
+}
+
+/*
+ * Scatter/gather (VSIB): one access per enabled element, in element order
+ * (the order the CPU architecturally performs and retires them), each of the
+ * element's width at base + index[i] * scale + disp; class MASKED, SIMD. The
+ * mask is an opmask (AVX-512) or the top bit of each element of a vector
+ * register (AVX2), read at the fault, before the CPU clears it: elements a
+ * partly done gather already completed have their mask bits clear and are not
+ * accessed again. Performed by step.
+ */
+static bool
+tmpl_vsib(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
+{
+	const ZydisDecodedOperand *m = NULL, *data = NULL, *vmask = NULL;
+	unsigned i, ibytes;
+	uint8_t sh;
+
+	for (i = 0; i < di->operand_count_visible; i++) {
+		const ZydisDecodedOperand *o = &ops[i];
+
+		if (o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
+			m = o;
+		else if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && is_vec(o->reg.value))
+		{
+			if (!data)
+				data = o;
+			else
+				vmask = o;
+		}
+	}
+	if (!m || !data || !m->element_size || !data->element_count)
+		return false;
+	t->elem = (uint8_t)(m->element_size / 8);
+	t->width = t->elem;
+	t->vsib_n = (uint8_t)data->element_count;
+	ibytes = ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, m->mem.index) / 8;
+	t->vsib_ielem = (uint8_t)(ibytes / t->vsib_n);
+	if ((t->vsib_ielem != 4 && t->vsib_ielem != 8) || t->vsib_n > INSN_MAX_ACCESSES)
+		return false;
+	if (di->avx.mask.reg != ZYDIS_REGISTER_NONE && di->avx.mask.reg != ZYDIS_REGISTER_K0) {
+		t->mask = MASK_K;
+		t->mask_reg = (uint8_t)ZydisRegisterGetId(di->avx.mask.reg);
+	} else if (vmask) {
+		t->mask = MASK_VEC_MSB;
+		t->mask_reg = (uint8_t)ZydisRegisterGetId(vmask->reg.value);
+	} else {
+		return false;
+	}
+	memset(&t->mem[0], 0, sizeof t->mem[0]);
+	t->mem[0].how = BASE_VSIB;
+	t->mem[0].kind = (m->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) ? MMIO_STORE : MMIO_LOAD;
+	t->mem[0].base = -1;
+	if (m->mem.base == ZYDIS_REGISTER_RIP)
+		t->mem[0].base = -2;
+	else if (m->mem.base != ZYDIS_REGISTER_NONE &&
+	         (t->mem[0].base = (int8_t)greg_index(m->mem.base, &sh)) < 0)
+		return false;
+	t->mem[0].index = (int8_t)ZydisRegisterGetId(m->mem.index);
+	t->mem[0].scale = m->mem.scale ? m->mem.scale : 1;
+	t->mem[0].disp = m->mem.disp.has_displacement ? m->mem.disp.value : 0;
+	t->mem[0].addr32 = di->address_width == 32;
+	t->nmem = 1;
+	t->op = OP_STEP;
+	t->cls = MMIO_CLS_MASKED;
+	t->flags |= MMIO_REC_SIMD;
+	return !(m->mem.segment == ZYDIS_REGISTER_FS || m->mem.segment == ZYDIS_REGISTER_GS);
+}
+
+/*
+ * Compress stores and expand loads: popcount(k) contiguous elements from the
+ * operand's start are moved, whatever bits of k are set. One masked access of
+ * the vector's width whose lanes are the first popcount(k) * elem bytes.
+ * Performed by step.
+ */
+static bool
+tmpl_compress(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops,
+              int mi)
+{
+	const ZydisDecodedOperand *m = &ops[mi];
+
+	if (!m->element_size || m->size / 8 > MMIO_MAX_WIDTH || m->mem.type != ZYDIS_MEMOP_TYPE_MEM)
+		return false;
+	t->width = (uint16_t)(m->size / 8);
+	t->elem = (uint8_t)(m->element_size / 8);
+	if (!t->width || t->width % t->elem)
+		return false;
+	if (di->avx.mask.reg != ZYDIS_REGISTER_NONE && di->avx.mask.reg != ZYDIS_REGISTER_K0) {
+		t->mask = MASK_K_PREFIX;
+		t->mask_reg = (uint8_t)ZydisRegisterGetId(di->avx.mask.reg);
+		t->cls = MMIO_CLS_MASKED;
+	} else {
+		t->cls = MMIO_CLS_VECTOR; /* no mask: every element, a whole vector */
+		t->elem = (uint8_t)t->width;
+	}
+	t->flags |= MMIO_REC_SIMD;
+	t->op = OP_STEP;
+	memref_set(&t->mem[0], m, di, mi == 0 ? MMIO_STORE : MMIO_LOAD);
+	t->nmem = 1;
+	return true;
 }
 
 /* Find the first explicit memory operand; -1 if none. */
@@ -374,7 +579,7 @@ tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
 
 	memset(t, 0, sizeof *t);
 	t->pc = pc;
-	t->greg = t->dir_reg = -1;
+	t->greg = t->dir_reg = t->bit_reg = -1;
 	memcpy(t->bytes, code, n < 15 ? n : 15);
 	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&decoder, code, n, &di, ops))) {
 		t->len = 0;
@@ -416,6 +621,27 @@ tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
 				t->op = OP_STEP, t->mem[0].how = t->mem[1].how = BASE_FAULT;
 		return;
 	}
+
+	if (is_not_data(&di)) {
+		t->op = OP_STEP;
+		t->cls = MMIO_CLS_UNKNOWN;
+		t->nmem = 0; /* no access: the logger skips it */
+		return;
+	}
+	if (di.meta.category == ZYDIS_CATEGORY_GATHER || di.meta.category == ZYDIS_CATEGORY_SCATTER ||
+	    di.meta.category == ZYDIS_CATEGORY_AVX2GATHER) {
+		if (tmpl_vsib(t, &di, ops))
+			return;
+		memset(t, 0, sizeof *t);
+		t->pc = pc;
+		t->len = di.length;
+		t->greg = t->dir_reg = t->bit_reg = -1;
+		memcpy(t->bytes, code, n < 15 ? n : 15);
+	}
+	if ((di.meta.category == ZYDIS_CATEGORY_COMPRESS ||
+	     di.meta.category == ZYDIS_CATEGORY_EXPAND) && mi >= 0 &&
+	    tmpl_compress(t, &di, ops, mi))
+		return;
 
 	switch (di.mnemonic) {
 	case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX:
@@ -484,6 +710,7 @@ tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
 	t->op = OP_STEP;
 	t->flags = 0;
 	t->width = 0;
+	t->mask = MASK_NONE;
 	tmpl_generic(t, &di, ops);
 	return;
 done:
@@ -498,10 +725,10 @@ done:
 
 static __thread struct tmpl tmpl_cache[TMPL_CACHE] __attribute__((tls_model("initial-exec")));
 
-/* Read up to 15 code bytes at pc without crossing into a page that may not exist. */
 /* Every x86-64 page size is a multiple of this: a fetch within it never faults. */
 #define FETCH_PAGE 4096u
 
+/* Code bytes at pc up to the end of its (executing, so mapped) page, at most 15. */
 static size_t
 code_fetch(uint64_t pc, uint8_t buf[15])
 {
@@ -509,6 +736,23 @@ code_fetch(uint64_t pc, uint8_t buf[15])
 
 	memcpy(buf, (const void *)pc, room < 15 ? room : 15);
 	return room < 15 ? room : 15;
+}
+
+/*
+ * The rest of an instruction that may continue on the next page, read without
+ * faulting: that page may be unmapped or PROT_NONE (a BAR view's guard, say),
+ * and a fault here, inside the handler, would be fatal. process_vm_readv on
+ * our own pid is a plain system call (async-signal-safe) that reports EFAULT
+ * instead of faulting. Returns the bytes now in buf (n, or 15).
+ */
+static size_t
+code_fetch_more(uint64_t pc, uint8_t buf[15], size_t n)
+{
+	struct iovec local = { .iov_base = buf + n, .iov_len = 15 - n };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)(pc + n), .iov_len = 15 - n };
+	long got = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L);
+
+	return got == (long)(15 - n) ? 15 : n;
 }
 
 static const struct tmpl *
@@ -521,11 +765,8 @@ tmpl_get(uint64_t pc)
 	if (t->pc == pc && t->len && memcmp(t->bytes, code, t->len <= n ? t->len : n) == 0)
 		return t;
 	tmpl_build(t, code, n, pc);
-	if (t->len == 0 && n < 15) {
-		/* the instruction may continue on the next page: it is mapped if it does */
-		memcpy(code, (const void *)pc, 15);
-		tmpl_build(t, code, 15, pc);
-	}
+	if (t->len == 0 && n < 15 && code_fetch_more(pc, code, n) == 15)
+		tmpl_build(t, code, 15, pc); /* it continues on the next page, which is readable */
 	return t;
 }
 
@@ -552,11 +793,27 @@ full_lanes(unsigned width)
 	return width >= 64 ? ~0ull : (1ull << width) - 1;
 }
 
+/* Whether element j of n (of size e) is enabled by the template's mask. */
+static uint64_t
+mask_bits(const struct tmpl *t, const struct fpview *v, unsigned n)
+{
+	uint8_t reg[64];
+	uint64_t bits = 0;
+	unsigned j;
+
+	if (t->mask == MASK_K || t->mask == MASK_K_PREFIX)
+		return opmask_read(v, t->mask_reg) & (n >= 64 ? ~0ull : (1ull << n) - 1);
+	vec_read(v, t->mask_reg, reg);
+	for (j = 0; j < n; j++)
+		if (reg[j * t->elem + t->elem - 1] & 0x80)
+			bits |= 1ull << j;
+	return bits;
+}
+
 static uint64_t
 mask_lanes(const struct tmpl *t, const ucontext_t *uc)
 {
 	struct fpview v;
-	uint8_t reg[64];
 	uint64_t lanes = 0, bits;
 	unsigned j, n = t->width / t->elem;
 
@@ -564,16 +821,20 @@ mask_lanes(const struct tmpl *t, const ucontext_t *uc)
 		return full_lanes(t->width);
 	if (!fpview_get(uc, &v))
 		return full_lanes(t->width);
-	if (t->mask == MASK_K) {
-		bits = opmask_read(&v, t->mask_reg);
+	if (t->mask == MASK_BYTE_MSB) {
+		uint8_t reg[64];
+
+		vec_read(&v, t->mask_reg, reg);
 		for (j = 0; j < n; j++)
-			if (bits >> j & 1)
-				lanes |= full_lanes(t->elem) << (j * t->elem);
+			if (reg[j] & 0x80)
+				lanes |= 1ull << j;
 		return lanes;
 	}
-	vec_read(&v, t->mask_reg, reg);
+	bits = mask_bits(t, &v, n);
+	if (t->mask == MASK_K_PREFIX)
+		return full_lanes((unsigned)__builtin_popcountll(bits) * t->elem);
 	for (j = 0; j < n; j++)
-		if (reg[j * t->elem + t->elem - 1] & 0x80)
+		if (bits >> j & 1)
 			lanes |= full_lanes(t->elem) << (j * t->elem);
 	return lanes;
 }
@@ -584,11 +845,62 @@ fault_is_write(const ucontext_t *uc)
 	return uc->uc_mcontext.gregs[REG_ERR] & 2; /* page-fault error code bit W */
 }
 
+/* Scatter/gather: the enabled elements' accesses, lowest element first. */
+static unsigned
+vsib_accesses(const struct tmpl *t, const ucontext_t *uc, uint64_t fault, struct insn_access *out)
+{
+	const struct memref *m = &t->mem[0];
+	const greg_t *g = uc->uc_mcontext.gregs;
+	struct fpview v;
+	uint8_t idx[64];
+	uint64_t bits, a;
+	int64_t ix;
+	unsigned j, k = 0;
+
+	if (!fpview_get(uc, &v)) {
+		/* no vector state to read the indexes from: the faulting element only */
+		out[0] = (struct insn_access){ .addr = fault, .lanes = full_lanes(t->elem),
+		                               .width = t->elem, .elem = t->elem, .kind = m->kind };
+		return 1;
+	}
+	bits = mask_bits(t, &v, t->vsib_n);
+	vec_read(&v, (unsigned)m->index, idx);
+	for (j = 0; j < t->vsib_n && k < INSN_MAX_ACCESSES; j++) {
+		if (!(bits >> j & 1))
+			continue;
+		if (t->vsib_ielem == 4) {
+			int32_t d;
+
+			memcpy(&d, idx + 4 * j, 4);
+			ix = d;
+		} else {
+			memcpy(&ix, idx + 8 * j, 8);
+		}
+		a = (uint64_t)m->disp + (uint64_t)ix * m->scale;
+		if (m->base == -2)
+			a += t->pc + t->len;
+		else if (m->base >= 0)
+			a += (uint64_t)g[m->base];
+		out[k++] = (struct insn_access){
+			.addr = m->addr32 ? (uint32_t)a : a, .lanes = full_lanes(t->elem),
+			.width = t->elem, .elem = t->elem, .kind = m->kind,
+		};
+	}
+	if (k == 0) {
+		/* it faulted, so some element is enabled: never report "no access" (that
+		 * means skip it); the faulting element is what we know */
+		out[0] = (struct insn_access){ .addr = fault, .lanes = full_lanes(t->elem),
+		                               .width = t->elem, .elem = t->elem, .kind = m->kind };
+		k = 1;
+	}
+	return k;
+}
+
 void
 x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 {
 	const struct tmpl *t = tmpl_get((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
-	unsigned i;
+	unsigned i, n = 0;
 
 	in->pc = t->pc;
 	in->len = t->len;
@@ -606,16 +918,57 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 		};
 		return;
 	}
-	in->naccess = t->nmem;
 	for (i = 0; i < t->nmem; i++) {
-		struct insn_access *a = &in->access[i];
+		const struct memref *m = &t->mem[i];
+		uint64_t addr;
 
-		a->addr = memref_addr(&t->mem[i], uc, t, fault);
-		a->kind = t->mem[i].kind;
-		a->width = t->width;
-		a->elem = t->elem;
-		a->lanes = t->mask == MASK_NONE || t->op == OP_MOVDIR64B ? full_lanes(t->width)
-		                                                         : mask_lanes(t, uc);
+		if (m->how == BASE_VSIB) {
+			n += vsib_accesses(t, uc, fault, &in->access[n]);
+			continue;
+		}
+		addr = memref_addr(m, uc, t, fault);
+		if (t->bit_reg >= 0 && m->how == BASE_REGS) {
+			/* the bit offset is signed, of the operand's size; it selects a unit */
+			int64_t off = (int64_t)uc->uc_mcontext.gregs[t->bit_reg];
+			unsigned sh = t->width == 2 ? 4 : t->width == 4 ? 5 : 6;
+
+			if (t->width == 2)
+				off = (int16_t)off;
+			else if (t->width == 4)
+				off = (int32_t)off;
+			addr += (uint64_t)((off >> sh) * (int64_t)t->width);
+			if (m->addr32)
+				addr = (uint32_t)addr;
+		}
+		if (t->chunked) {
+			/* a wide operand: 64-byte pieces in address order */
+			unsigned off;
+
+			for (off = 0; off < t->width && n < INSN_MAX_ACCESSES; off += MMIO_MAX_WIDTH) {
+				unsigned w = t->width - off < MMIO_MAX_WIDTH ? t->width - off : MMIO_MAX_WIDTH;
+
+				in->access[n++] = (struct insn_access){
+					.addr = addr + off, .lanes = full_lanes(w), .width = (uint16_t)w,
+					.elem = (uint8_t)w, .kind = m->kind,
+				};
+			}
+			continue;
+		}
+		in->access[n++] = (struct insn_access){
+			.addr = addr, .kind = m->kind, .width = t->width, .elem = t->elem,
+			.lanes = t->mask == MASK_NONE || t->op == OP_MOVDIR64B ? full_lanes(t->width)
+			                                                      : mask_lanes(t, uc),
+		};
+		if (t->trunc && fault - addr >= MMIO_MAX_WIDTH &&
+		    fault - addr < 64u * 1024 && n < INSN_MAX_ACCESSES) {
+			/* the real width is unknown, but it reaches the fault: name its piece too */
+			uint64_t p = addr + (fault - addr) / MMIO_MAX_WIDTH * MMIO_MAX_WIDTH;
+
+			in->access[n++] = (struct insn_access){
+				.addr = p, .kind = m->kind, .width = MMIO_MAX_WIDTH,
+				.elem = MMIO_MAX_WIDTH, .lanes = ~0ull,
+			};
+		}
 	}
+	in->naccess = (uint8_t)n;
 }
-

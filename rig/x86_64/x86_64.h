@@ -28,20 +28,27 @@ enum x86_op {
 
 enum addr_base {
 	BASE_REGS,   /* base + index * scale + disp from the general registers */
-	BASE_FAULT   /* not computable here (fs/gs, VSIB, undecodable): the fault address */
+	BASE_FAULT,  /* not computable here (fs/gs, undecodable): the fault address */
+	BASE_VSIB    /* scatter/gather: base + index[i] * scale + disp per element, the
+	                index a vector register (struct tmpl's vsib_*) */
 };
+
+/* Memory operands a template holds (movs, movdir64b: 2); a scatter/gather or a
+ * wide state save expands one of them into up to INSN_MAX_ACCESSES accesses. */
+#define TMPL_MAX_MEM 2
 
 enum mask_kind {
 	MASK_NONE,
 	MASK_K,       /* AVX-512 opmask register, one bit per element */
 	MASK_VEC_MSB, /* vpmaskmov/vmaskmov: top bit of each element of a vector register */
-	MASK_BYTE_MSB /* maskmovdqu: top bit of each byte of an xmm register */
+	MASK_BYTE_MSB, /* maskmovdqu: top bit of each byte of an xmm register */
+	MASK_K_PREFIX  /* compress/expand: popcount(k) contiguous elements from the start */
 };
 
 struct memref {
 	uint8_t how;     /* enum addr_base */
 	int8_t base;     /* gregs index, -1 none, -2 rip-relative */
-	int8_t index;    /* gregs index, -1 none */
+	int8_t index;    /* gregs index, -1 none; BASE_VSIB: the vector register */
 	uint8_t scale;   /* 1, 2, 4, 8 */
 	uint8_t addr32;  /* 32-bit address size: the address wraps at 4 GiB */
 	uint8_t narrow;  /* index is an 8-bit register (xlat's al), zero-extended */
@@ -57,7 +64,7 @@ struct tmpl {
 	uint8_t cls;            /* enum mmio_class */
 	uint8_t flags;          /* MMIO_REC_* */
 	uint8_t nmem;           /* memory accesses, in the order the CPU makes them */
-	struct memref mem[INSN_MAX_ACCESSES];
+	struct memref mem[TMPL_MAX_MEM];
 	uint16_t width;         /* bytes of each memory access */
 	uint8_t elem;           /* element size for per-element judging */
 	uint8_t rep;            /* rep prefix on a string instruction */
@@ -74,6 +81,12 @@ struct tmpl {
 	uint8_t mask_zero;      /* masked-off lanes of a load become 0 instead of kept */
 	int8_t dir_reg;         /* OP_MOVDIR64B: gregs index holding the destination */
 	int64_t imm;            /* OP_STORE immediate, sign-extended */
+	uint8_t vsib_n;         /* BASE_VSIB: elements (of size elem) */
+	uint8_t vsib_ielem;     /* BASE_VSIB: bytes of each index element, 4 or 8 */
+	uint8_t chunked;        /* width > MMIO_MAX_WIDTH: one access per 64-byte piece */
+	uint8_t trunc;          /* the real width is unknowable: 64 bytes at the operand's
+	                           start (and the piece holding the fault) stand for it */
+	int8_t bit_reg;         /* bt/bts/btr/btc: gregs index of the bit offset, -1 none */
 };
 
 /* ---- decode.c -------------------------------------------------------------- */

@@ -7,7 +7,11 @@
  * instructions one per element (a load then a store for movs within the BAR),
  * RMW instructions a load then a store; masked accesses span the whole vector
  * with `lanes` holding only the enabled elements' bytes, and no record at all
- * when no element is enabled.
+ * when no element is enabled. Scatter/gather: one MASKED record per enabled
+ * element, in element order, of the element's width at its own address;
+ * compress/expand: one MASKED record of the vector's width whose lanes are
+ * the first popcount(k) elements; fxsave/fxrstor: eight 64-byte UNKNOWN
+ * records in address order; cache maintenance and prefetches: no record.
  */
 #include <cpuid.h>
 #include <string.h>
@@ -29,6 +33,7 @@
 
 #define SIMD MMIO_REC_SIMD
 #define LOCKED MMIO_REC_LOCKED
+#define X87 MMIO_REC_X87
 
 #define ACC(k, c, f, e, w, off, ln) \
 	{ .kind = (k), .cls = (c), .flags = (f), .elem = (e), .width = (w), .offset = (off), .lanes = (ln) }
@@ -199,8 +204,8 @@ static const struct kat_access a_cmp_test[] = {
 	L(0x1600, 4), L(0x1604, 1), L(0x1608, 8), L(0x1610, 2),
 };
 static const struct kat_access a_x87[] = {
-	UL(0x1640, 8, SIMD), US(0x1648, 8, SIMD), UL(0x1650, 4, SIMD), UL(0x1660, 10, SIMD),
-	US(0x1670, 10, SIMD),
+	UL(0x1640, 8, X87), US(0x1648, 8, X87), UL(0x1650, 4, X87), UL(0x1660, 10, X87),
+	US(0x1670, 10, X87), UL(0x1680, 10, X87), US(0x1690, 10, X87), US(0x16a0, 2, X87),
 };
 /* a 1-byte load into al: a general-register access, so scalar (R6) */
 static const struct kat_access a_xlat[] = {
@@ -208,6 +213,51 @@ static const struct kat_access a_xlat[] = {
 };
 static const struct kat_access a_push_pop[] = {
 	UL(0x1740, 8, 0), US(0x1748, 8, 0),
+};
+
+/* Scatter/gather: one access per enabled element, element order, of its width. */
+#define GL(off, e) ACC(MMIO_LOAD, MMIO_CLS_MASKED, SIMD, e, e, off, LANES(e))
+#define GS(off, e) ACC(MMIO_STORE, MMIO_CLS_MASKED, SIMD, e, e, off, LANES(e))
+static const struct kat_access a_gather_avx2[] = {
+	GL(0x1818, 4), GL(0x1808, 4), GL(0x1804, 4), GL(0x1810, 4),
+	GL(0x1858, 8), GL(0x1840, 8),
+};
+static const struct kat_access a_gather_avx512[] = {
+	GL(0x18bc, 4), GL(0x18a8, 4), GL(0x1894, 4), GL(0x1880, 4),
+	GL(0x1930, 8), GL(0x1928, 8), GL(0x1918, 8), GL(0x1900, 8),
+	GL(0x1958, 4), GL(0x1954, 4), GL(0x194c, 4), GL(0x1940, 4),
+};
+static const struct kat_access a_scatter[] = {
+	GS(0x19bc, 4), GS(0x19a8, 4), GS(0x1994, 4), GS(0x1980, 4),
+	GS(0x1a30, 8), GS(0x1a28, 8), GS(0x1a18, 8), GS(0x1a00, 8),
+	GS(0x1a40, 4), GS(0x1a40, 4),
+};
+/* compress/expand: popcount(k) elements from the start */
+static const struct kat_access a_compress[] = {
+	MS(0x1a80, 64, 4, LANES(16)), MS(0x1ac0, 64, 8, LANES(32)),
+	ML(0x1b00, 64, 4, LANES(16)), ML(0x1b40, 64, 8, LANES(32)),
+	MS(0x1b80, 32, 4, LANES(16)),
+};
+static const struct kat_access a_compress_bw[] = {
+	MS(0x1bc0, 64, 1, LANES(4)), ML(0x1c00, 64, 2, LANES(6)),
+};
+/* fxsave/fxrstor: 512 bytes as eight 64-byte pieces in address order */
+#define FX8(M) M(0x1c40, 64, SIMD | X87), M(0x1c80, 64, SIMD | X87), \
+	M(0x1cc0, 64, SIMD | X87), M(0x1d00, 64, SIMD | X87), M(0x1d40, 64, SIMD | X87), \
+	M(0x1d80, 64, SIMD | X87), M(0x1dc0, 64, SIMD | X87), M(0x1e00, 64, SIMD | X87)
+static const struct kat_access a_fxsave[] = {
+	FX8(US), FX8(UL),
+};
+/* cache maintenance and prefetches: no record */
+static const struct kat_access a_cache_flush[] = {
+	L(0x1f04, 4),
+};
+static const struct kat_access a_cache_clwb[] = {
+	L(0x1f08, 4),
+};
+static const struct kat_access a_bt[] = {
+	L(0x2008, 8), RMW(0x203c, 4, 0), RMW(0x2084, 2, 0), RMW(0x20b0, 8, LOCKED),
+	RMW(0x2100, 4, 0), L(0x2148, 4),
 };
 
 #define KAT(nm, feat)                                                            \
@@ -220,6 +270,8 @@ X(sse) X(sse_partial) X(avx) X(evex) X(masked_store) X(masked_load) X(masked_vl)
 X(rep_movs_to) X(rep_movs_from) X(rep_movs_within) X(rep_movs_back) X(rep_stos)
 X(string_single) X(lods) X(nt) X(nt_avx512) X(movdiri) X(movdir64b) X(movdir64b_within)
 X(rmw) X(rmw_alu) X(cmp_test) X(x87) X(xlat) X(push_pop)
+X(gather_avx2) X(gather_avx512) X(scatter) X(compress) X(compress_bw) X(fxsave)
+X(cache_flush) X(cache_clwb) X(bt)
 #undef X
 
 const struct kat kats[] = {
@@ -255,6 +307,15 @@ const struct kat kats[] = {
 	KAT(x87, NULL),
 	KAT(xlat, NULL),
 	KAT(push_pop, NULL),
+	KAT(gather_avx2, "avx2"),
+	KAT(gather_avx512, "avx512vl"),  /* vpgatherqd ymm: the 256-bit data form */
+	KAT(scatter, "avx512f"),
+	KAT(compress, "avx512vl"),       /* vpcompressd ymm */
+	KAT(compress_bw, "avx512vbmi2"),
+	KAT(fxsave, NULL),               /* fxsave is baseline x86-64 */
+	KAT(cache_flush, NULL),          /* clflush is SSE2, baseline */
+	KAT(cache_clwb, "clflushopt+clwb"),
+	KAT(bt, NULL),
 	{ .name = NULL },
 };
 
@@ -267,6 +328,17 @@ cpuid7_ecx(void)
 	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
 		return 0;
 	return c;
+}
+
+/* CPUID.(EAX=7,ECX=0):EBX, 0 if the leaf does not exist. */
+static unsigned
+cpuid7_ebx(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return b;
 }
 
 /* __builtin_cpu_supports wants a literal, hence the list; its AVX answers
@@ -290,6 +362,10 @@ kat_cpu_has(const char *feature)
 		return __builtin_cpu_supports("avx512bw") != 0;
 	if (strcmp(feature, "avx512vl") == 0)
 		return __builtin_cpu_supports("avx512vl") != 0;
+	if (strcmp(feature, "avx512vbmi2") == 0)
+		return __builtin_cpu_supports("avx512vbmi2") != 0;
+	if (strcmp(feature, "clflushopt+clwb") == 0)
+		return (cpuid7_ebx() >> 23 & 1) && (cpuid7_ebx() >> 24 & 1);
 	if (strcmp(feature, "movdiri") == 0)
 		return cpuid7_ecx() >> 27 & 1;
 	if (strcmp(feature, "movdir64b") == 0)

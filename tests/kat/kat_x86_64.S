@@ -821,9 +821,10 @@ ENDKAT cmp_test
 /* ---- unknown ------------------------------------------------------------- */
 
 /* x87 is no class of its own: fld m64, fst m64, fild m32, fld m80 and
- * fstp m80 are UNKNOWN with the decoded operand's width, data through an FP
- * register: L8@0x1640, S8@0x1648, L4@0x1650, L10@0x1660, S10@0x1670
- * (UNKNOWN, SIMD) */
+ * fstp m80 are UNKNOWN with the decoded operand's width, data through an x87
+ * register (the X87 flag, not SIMD): L8@0x1640, S8@0x1648, L4@0x1650,
+ * L10@0x1660, S10@0x1670, and the BCD pair fbld/fbstp L10@0x1680,
+ * S10@0x1690, and fnstcw (x87 state, no st register) S2@0x16a0 (UNKNOWN, X87) */
 KAT x87
 	fld qword ptr [rdi + 0x1640]
 	fst qword ptr [rdi + 0x1648]
@@ -834,6 +835,9 @@ KAT x87
 	fld st(0)
 	fstp tbyte ptr [rdi + 0x1670]
 	fstp tbyte ptr [rsi + KAT_HOST_OUT + 0x10]
+	fbld tbyte ptr [rdi + 0x1680]
+	fbstp tbyte ptr [rdi + 0x1690]
+	fnstcw word ptr [rdi + 0x16a0]
 ENDKAT x87
 
 /* xlatb reads [rbx + al] (the table in the BAR, the index in al) into al: a
@@ -857,6 +861,203 @@ KAT push_pop
 	pop qword ptr [rdi + 0x1748]
 ENDKAT push_pop
 
+/* ---- scatter/gather, compress/expand -------------------------------------- */
+
+/* AVX2 gathers: one access per element the mask vector enables, lowest
+ * element first (not in address order), each of the element's width at
+ * base + index[i] * scale + disp. vpgatherdd ymm, mask KAT_VM_D (elements
+ * 0, 1, 4, 7), dword indexes 6, 2, 0, 0, 1, 0, 0, 4 (* 4 + 0x1800);
+ * vpgatherqq ymm, mask KAT_VM_Q (elements 1, 3), qword indexes 0, 3, 1, 0
+ * (* 8 + 0x1840):
+ * L4@0x1818, L4@0x1808, L4@0x1804, L4@0x1810, L8@0x1858, L8@0x1840
+ * (MASKED e4/e8, SIMD). The CPU clears the mask vectors, kept as observed. */
+KAT gather_avx2
+	vmovdqu ymm0, [rsi]
+	vmovdqu ymm3, [rsi + 0x20]
+	vmovdqu ymm1, [rip + idx_d_avx2]
+	vmovdqu ymm4, [rip + idx_q_avx2]
+	vmovdqu ymm2, [rip + vmask_d]
+	vmovdqu ymm5, [rip + vmask_q]
+	vpgatherdd ymm0, [rdi + ymm1 * 4 + 0x1800], ymm2
+	vpgatherqq ymm3, [rdi + ymm4 * 8 + 0x1840], ymm5
+	KEEPY ymm0, 0
+	KEEPY ymm3, 0x20
+	KEEPY ymm2, 0x40
+	KEEPY ymm5, 0x60
+	vzeroupper
+ENDKAT gather_avx2
+
+/* AVX-512 gathers, opmask-enabled elements in element order; the indexes
+ * count down (element j has index n-1-j), so the addresses fall while the
+ * elements rise. vpgatherdd zmm{KAT_K32} [0x1880 + 4i]: elements 0, 5, 10,
+ * 15; vpgatherqq zmm{KAT_K64} [0x1900 + 8i]: elements 1, 2, 4, 7;
+ * vpgatherqd ymm{KAT_K64} [0x1940 + 4i] (qword indexes, dword data):
+ * L4@0x18bc, L4@0x18a8, L4@0x1894, L4@0x1880,
+ * L8@0x1930, L8@0x1928, L8@0x1918, L8@0x1900,
+ * L4@0x1958, L4@0x1954, L4@0x194c, L4@0x1940 (MASKED, SIMD) */
+KAT gather_avx512
+	vmovdqu64 zmm0, [rsi]
+	vmovdqu64 zmm2, [rsi + 0x40]
+	vmovdqu64 zmm4, [rsi + 0x80]
+	vmovdqu32 zmm1, [rip + idx_d_rev]
+	vmovdqu64 zmm3, [rip + idx_q_rev]
+	mov eax, KAT_K32
+	kmovw k1, eax
+	mov eax, KAT_K64
+	kmovw k2, eax
+	kmovw k3, eax
+	vpgatherdd zmm0{k1}, [rdi + zmm1 * 4 + 0x1880]
+	vpgatherqq zmm2{k2}, [rdi + zmm3 * 8 + 0x1900]
+	vpgatherqd ymm4{k3}, [rdi + zmm3 * 4 + 0x1940]
+	KEEPZ zmm0, 0
+	KEEPZ zmm2, 0x40
+	KEEPZ zmm4, 0x80
+	kmovw eax, k1
+	KEEP rax, 0x18
+	kmovw eax, k2
+	KEEP rax, 0x19
+	vzeroupper
+ENDKAT gather_avx512
+
+/* AVX-512 scatters, one store per enabled element in element order; two
+ * elements with the same index are stored in that order too, so the higher
+ * element's value is what remains. vpscatterdd {KAT_K32} [0x1980 + 4i],
+ * vpscatterqq {KAT_K64} [0x1a00 + 8i], vpscatterdd {elements 0, 8} with every
+ * index 0 at 0x1a40:
+ * S4@0x19bc, S4@0x19a8, S4@0x1994, S4@0x1980,
+ * S8@0x1a30, S8@0x1a28, S8@0x1a18, S8@0x1a00, S4@0x1a40, S4@0x1a40 (MASKED, SIMD) */
+KAT scatter
+	vmovdqu64 zmm0, [rsi]
+	vmovdqu64 zmm2, [rsi + 0x40]
+	vmovdqu32 zmm1, [rip + idx_d_rev]
+	vmovdqu64 zmm3, [rip + idx_q_rev]
+	vpxord zmm5, zmm5, zmm5
+	mov eax, KAT_K32
+	kmovw k1, eax
+	mov eax, KAT_K64
+	kmovw k2, eax
+	mov eax, 0x101
+	kmovw k4, eax
+	vpscatterdd [rdi + zmm1 * 4 + 0x1980]{k1}, zmm0
+	vpscatterqq [rdi + zmm3 * 8 + 0x1a00]{k2}, zmm2
+	vpscatterdd [rdi + zmm5 * 4 + 0x1a40]{k4}, zmm0
+	kmovw eax, k1
+	KEEP rax, 0
+	kmovw eax, k4
+	KEEP rax, 1
+	vzeroupper
+ENDKAT scatter
+
+/* Compress stores and expand loads move popcount(k) contiguous elements from
+ * the operand's start: one masked access of the vector's width whose lanes are
+ * the first popcount * elem bytes. vpcompressd zmm{KAT_K32}, vcompresspd
+ * zmm{KAT_K64}, vpexpandd zmm{KAT_K32}{z}, vexpandpd zmm{KAT_K64} (merge),
+ * vpcompressd ymm{KAT_KVL32}:
+ * S64@0x1a80 e4 lanes 16 bytes, S64@0x1ac0 e8 32 bytes, L64@0x1b00 e4 16
+ * bytes, L64@0x1b40 e8 32 bytes, S32@0x1b80 e4 16 bytes (MASKED, SIMD) */
+KAT compress
+	vmovdqu64 zmm0, [rsi]
+	vmovdqu64 zmm6, [rsi + 0x40]
+	vmovdqu64 zmm7, [rsi + 0x80]
+	mov eax, KAT_K32
+	kmovw k1, eax
+	mov eax, KAT_K64
+	kmovw k2, eax
+	mov eax, KAT_KVL32
+	kmovw k3, eax
+	vpcompressd [rdi + 0x1a80]{k1}, zmm0
+	vcompresspd [rdi + 0x1ac0]{k2}, zmm0
+	vpexpandd zmm6{k1}{z}, [rdi + 0x1b00]
+	vexpandpd zmm7{k2}, [rdi + 0x1b40]
+	vpcompressd [rdi + 0x1b80]{k3}, ymm0
+	KEEPZ zmm6, 0
+	KEEPZ zmm7, 0x40
+	vzeroupper
+ENDKAT compress
+
+/* The byte and word forms (VBMI2): vpcompressb zmm{KAT_K8} (4 bytes),
+ * vpexpandw zmm{KAT_K16}{z} (3 words):
+ * S64@0x1bc0 e1 lanes 0xf, L64@0x1c00 e2 lanes 0x3f (MASKED, SIMD) */
+KAT compress_bw
+	vmovdqu64 zmm0, [rsi]
+	vmovdqu64 zmm1, [rsi + 0x40]
+	mov rax, KAT_K8
+	kmovq k1, rax
+	mov eax, KAT_K16
+	kmovd k2, eax
+	vpcompressb [rdi + 0x1bc0]{k1}, zmm0
+	vpexpandw zmm1{k2}{z}, [rdi + 0x1c00]
+	KEEPZ zmm1, 0
+	vzeroupper
+ENDKAT compress_bw
+
+/* ---- wide state, cache maintenance, bit tests ------------------------------ */
+
+/* fxsave and fxrstor move 512 bytes: eight 64-byte UNKNOWN accesses in
+ * address order at the operand's own offset, x87 and SSE state (X87, SIMD).
+ * The x87 stack and xmm0-15 are loaded first, so both runs save the same.
+ * 8 x S64@0x1c40.. then 8 x L64@0x1c40.. (UNKNOWN) */
+KAT fxsave
+	fninit
+	ldmxcsr [rip + mxcsr_default]
+	.irp i, 0, 1, 2, 3, 4, 5, 6, 7
+	fld qword ptr [rsi + 8 * \i]
+	.endr
+	.irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	movdqu xmm\i, [rsi + 0x40 + 16 * \i]
+	.endr
+	fxsave [rdi + 0x1c40]
+	fxrstor [rdi + 0x1c40]
+	fxsave [rsi + KAT_HOST_OUT]
+	fninit
+ENDKAT fxsave
+
+/* clflush moves no data: no record, and the run goes on (a load follows);
+ * prefetches do not even fault on the view: L4@0x1f04 (SCALAR) */
+KAT cache_flush
+	clflush [rdi + 0x1f00]
+	prefetcht0 [rdi + 0x1f40]
+	prefetchnta [rdi + 0x1f40]
+	prefetchw [rdi + 0x1f80]
+	mov eax, [rdi + 0x1f04]
+	KEEP rax, 0
+ENDKAT cache_flush
+
+/* clflushopt and clwb: no record either: L4@0x1f08 (SCALAR) */
+KAT cache_clwb
+	clflushopt [rdi + 0x1f00]
+	clwb [rdi + 0x1f40]
+	mov eax, [rdi + 0x1f08]
+	KEEP rax, 0
+ENDKAT cache_clwb
+
+/* bt family with a register bit offset: the signed offset picks the
+ * operand-sized unit at base + (offset >> log2(bits)) * bytes; an immediate
+ * offset stays in the operand (modulo its bits). bt is a load, bts/btr/btc
+ * read-modify-write:
+ * bt m64, 100: L8@0x2008; bts m32, -1: L4+S4@0x203c (RMW); btr m16, 35:
+ * L2+S2@0x2084 (RMW); lock btc m64, -65: L8+S8@0x20b0 (RMW, locked);
+ * bts m32, 37: L4+S4@0x2100 (RMW); bt m32, 64: L4@0x2148 */
+KAT bt
+	mov eax, 100
+	bt qword ptr [rdi + 0x2000], rax
+	KEEPFL 0
+	mov ecx, -1
+	bts dword ptr [rdi + 0x2040], ecx
+	KEEPFL 1
+	mov ecx, 35
+	btr word ptr [rdi + 0x2080], cx
+	KEEPFL 2
+	mov rdx, -65
+	lock btc qword ptr [rdi + 0x20c0], rdx
+	KEEPFL 3
+	bts dword ptr [rdi + 0x2100], 37
+	KEEPFL 4
+	mov ecx, 64
+	bt dword ptr [rdi + 0x2140], ecx
+	KEEPFL 5
+ENDKAT bt
+
 /* ---- data ---------------------------------------------------------------- */
 
 	.section .rodata
@@ -870,5 +1071,17 @@ vmask_q:
 	.irp j, 0, 1, 2, 3
 	.quad -((KAT_VM_Q >> \j) & 1)
 	.endr
+/* Gather/scatter indexes (see the KATs). */
+idx_d_avx2:
+	.long 6, 2, 0, 0, 1, 0, 0, 4
+idx_q_avx2:
+	.quad 0, 3, 1, 0
+	.p2align 6
+idx_d_rev:
+	.long 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0
+idx_q_rev:
+	.quad 7, 6, 5, 4, 3, 2, 1, 0
+mxcsr_default:
+	.long 0x1f80
 
 	.section .note.GNU-stack, "", @progbits
