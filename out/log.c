@@ -75,6 +75,8 @@ flags_text(unsigned f, char *buf)
 		*p++ = 'x';
 	if (f & MMIO_REC_FAULT)
 		*p++ = 'F';
+	if (f & MMIO_REC_TRUNC)
+		*p++ = 't';
 	if (p == buf)
 		*p++ = '-';
 	*p = 0;
