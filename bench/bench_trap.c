@@ -6,12 +6,16 @@
  *           the fault round trip, the floor of any trapping rig;
  *  emulate  the rig's default strategy on the same instruction;
  *  step     the rig's single-step strategy on the same instruction;
+ *  exec     the exec strategy (the instruction's own copy, re-based to the
+ *           alias, inside the handler) on the same instruction, and on one
+ *           vector store (vmovdqu ymm) and one masked store (vmovdqu8 zmm{k},
+ *           where the CPU has AVX512BW), each against its own bare round trip;
  *  fuzz     the engine-neutral fuzz target on random small copies (mmio-copy,
  *           lengths 0..16: a clean helper, as in a long run), executions per
  *           second and the share of time spent outside the traps (total minus
  *           traps x emulate cost). Engine overhead is measured by bench/run.
  *
- * Rounds interleave all four measurements, so a noisy spell hits them alike;
+ * Rounds interleave all the measurements, so a noisy spell hits them alike;
  * each figure is its best round (interference only adds time).
  * Output: one "name value unit" line per figure, then the ratios.
  */
@@ -42,13 +46,37 @@ now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* n one-byte stores, each `movb %al, (%rdi)` (2 bytes: 88 07). */
+/* The instruction each loop repeats, and its length. */
+enum shape { SCALAR, VECTOR, MASKED, NSHAPE };
+static const char *const shape_names[NSHAPE] = { "scalar", "vector", "masked" };
+static const unsigned shape_len[NSHAPE] = { 2, 4, 6 };
+
+/* n stores to p: `movb %al,(%rdi)` (88 07), `vmovdqu %ymm0,(%rdi)` (c5 fe 7f 07)
+ * or `vmovdqu8 %zmm0,(%rdi){%k1}` with four lanes (62 f1 7f 49 7f 07). */
 static void __attribute__((noinline))
-store_loop(volatile uint8_t *p, long n)
+store_loop(volatile uint8_t *p, long n, enum shape sh)
 {
-	while (n--)
-		__asm__ volatile("movb %%al, (%0)" : : "D"(p), "a"(0x5a) : "memory");
+	switch (sh) {
+	case SCALAR:
+		while (n--)
+			__asm__ volatile("movb %%al, (%0)" : : "D"(p), "a"(0x5a) : "memory");
+		break;
+	case VECTOR:
+		while (n--)
+			__asm__ volatile(".byte 0xc5, 0xfe, 0x7f, 0x07" : : "D"(p) : "memory", "xmm0");
+		break;
+	case MASKED:
+		__asm__ volatile("movl $0xf, %%eax\n\t.byte 0xc5, 0xf8, 0x92, 0xc8" /* kmovw eax, k1 */
+		                 : : : "eax");
+		while (n--)
+			__asm__ volatile(".byte 0x62, 0xf1, 0x7f, 0x49, 0x7f, 0x07" : : "D"(p) : "memory");
+		break;
+	default:
+		break;
+	}
 }
+
+static unsigned bare_len;
 
 static void
 bare_handler(int sig, siginfo_t *si, void *ctx)
@@ -57,11 +85,11 @@ bare_handler(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	(void)si;
-	uc->uc_mcontext.gregs[REG_RIP] += 2;
+	uc->uc_mcontext.gregs[REG_RIP] += bare_len;
 }
 
 static double
-bench_bare(long n)
+bench_bare(long n, enum shape sh)
 {
 	struct sigaction sa, old;
 	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -71,8 +99,9 @@ bench_bare(long n)
 	sa.sa_sigaction = bare_handler;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, &old);
+	bare_len = shape_len[sh];
 	t = now();
-	store_loop(page, n);
+	store_loop(page, n, sh);
 	t = (now() - t) / (double)n;
 	sigaction(SIGSEGV, &old, NULL);
 	munmap(page, 4096);
@@ -82,7 +111,7 @@ bench_bare(long n)
 static struct devmodel model;
 
 static double
-bench_rig(struct bar *bar, enum log_strategy s, long n)
+bench_rig(struct bar *bar, enum log_strategy s, long n, enum shape sh)
 {
 	double t;
 	size_t got;
@@ -93,7 +122,7 @@ bench_rig(struct bar *bar, enum log_strategy s, long n)
 		exit(EXIT_RIG);
 	}
 	t = now();
-	store_loop(bar->view + 0x100, n);
+	store_loop(bar->view + 0x100, n, sh);
 	t = (now() - t) / (double)n;
 	logger_disarm();
 	logger_records(&got, &lost);
@@ -144,7 +173,9 @@ main(int argc, char **argv)
 	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device",
 	                  "-max_copy_len=16", NULL };
 	long n = argc > 1 ? atol(argv[1]) : 200000;
-	double bare = 1e9, emu = 1e9, step = 1e9, exec = 1e9, rpe = 0, inside;
+	double bare[NSHAPE], emu[NSHAPE], ex[NSHAPE], step = 1e9, fz = 1e9, rpe = 0, inside;
+	unsigned nshape = NSHAPE, k;
+	uint64_t fb;
 	struct bar bar;
 	int r;
 
@@ -159,22 +190,42 @@ main(int argc, char **argv)
 	if (fuzz_init(4, fargv, NULL) != 0)
 		return EXIT_RIG;
 	fuzz_options()->quiet = true;
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx2"))
+		nshape = 1;
+	else if (!__builtin_cpu_supports("avx512bw"))
+		nshape = 2;
+	for (k = 0; k < NSHAPE; k++)
+		bare[k] = emu[k] = ex[k] = 1e9;
+	fb = logger_step_fallbacks();
 	for (r = 0; r < ROUNDS; r++) {
-		keep_min(&bare, bench_bare(n));
-		keep_min(&emu, bench_rig(&bar, LOG_EMULATE, n));
-		keep_min(&step, bench_rig(&bar, LOG_STEP, n / 10));
-		keep_min(&exec, bench_fuzz(n / 10, &rpe));
+		for (k = 0; k < nshape; k++) {
+			keep_min(&bare[k], bench_bare(n, (enum shape)k));
+			keep_min(&emu[k], bench_rig(&bar, LOG_EMULATE, n, (enum shape)k));
+			keep_min(&ex[k], bench_rig(&bar, LOG_EXEC, n, (enum shape)k));
+		}
+		keep_min(&step, bench_rig(&bar, LOG_STEP, n / 10, SCALAR));
+		keep_min(&fz, bench_fuzz(n / 10, &rpe));
 	}
+	fb = logger_step_fallbacks() - fb;
 	bar_close(&bar);
-	inside = rpe * emu / exec;
+	inside = rpe * emu[SCALAR] / fz;
 
-	printf("trap_bare_ns %.0f ns/access\n", bare * 1e9);
-	printf("trap_emulate_ns %.0f ns/access\n", emu * 1e9);
+	printf("trap_bare_ns %.0f ns/access\n", bare[SCALAR] * 1e9);
+	printf("trap_emulate_ns %.0f ns/access\n", emu[SCALAR] * 1e9);
 	printf("trap_step_ns %.0f ns/access\n", step * 1e9);
-	printf("fuzz_execs_per_s %.0f exec/s (mmio-copy, lengths 0..16)\n", 1 / exec);
+	printf("trap_exec_ns %.0f ns/access\n", ex[SCALAR] * 1e9);
+	for (k = 1; k < nshape; k++)
+		printf("trap_%s_bare_ns %.0f / emulate %.0f / exec %.0f ns/access\n", shape_names[k],
+		       bare[k] * 1e9, emu[k] * 1e9, ex[k] * 1e9);
+	printf("exec_fallbacks %llu (instructions stepped instead: 0 expected here)\n",
+	       (unsigned long long)fb);
+	printf("fuzz_execs_per_s %.0f exec/s (mmio-copy, lengths 0..16)\n", 1 / fz);
 	printf("fuzz_records_per_exec %.2f\n", rpe);
-	printf("ratio_emulate_to_bare %.2f (goal <= 1.25)\n", emu / bare);
-	printf("ratio_step_to_bare %.2f\n", step / bare);
+	printf("ratio_emulate_to_bare %.2f (goal <= 1.25)\n", emu[SCALAR] / bare[SCALAR]);
+	printf("ratio_step_to_bare %.2f\n", step / bare[SCALAR]);
+	for (k = 0; k < nshape; k++)
+		printf("ratio_exec_to_bare_%s %.2f (goal <= 1.5)\n", shape_names[k], ex[k] / bare[k]);
 	printf("fuzz_share_outside_traps %.2f (goal <= 0.50)\n", 1.0 - inside);
 	return 0;
 }

@@ -22,13 +22,17 @@
  * set the trace flag and let the CPU run the real instruction, re-protect on
  * SIGTRAP: two signals and two mprotect calls per access, and what real BARs
  * need; the model is asked before (it may fault the access, or place a load's
- * value) and after (it sees the bytes, and may drop a store). Emulate falls
- * back to step for instructions its executor does not model (read-modify-
- * write, anything unknown), where the architecture can step, and counts those
- * fallbacks; where it cannot (arm64 user space), such an instruction is
- * recorded as unknown, skipped, and counted as unexecuted, which makes the
- * verdict incomplete. Records come from the decoder in both strategies, so the
- * two agree by construction except for values, which the tests compare.
+ * value) and after (it sees the bytes, and may drop a store). exec: run a
+ * copy of the real instruction inside the handler with its memory operand
+ * re-based to the alias (rig/<arch>/), the model asked as for a step: one
+ * signal per access and the helper's own instruction. Emulate and exec fall
+ * back to step for instructions they cannot perform (emulate: read-modify-
+ * write, anything unknown; exec: what cannot be re-based by moving one
+ * register), where the architecture can step, and count those fallbacks;
+ * where it cannot (arm64 user space), such an instruction is recorded as
+ * unknown, skipped, and counted as unexecuted, which makes the verdict
+ * incomplete. Records come from the decoder in every strategy, so they agree
+ * by construction except for values, which the tests compare.
  *
  * The view's guard pages (bar.c) are trapped like the view: an access there is
  * recorded at its offset outside the BAR (R9), loads read all-ones as from a
@@ -53,7 +57,7 @@
 
 #include "internal.h"
 
-const char *const logger_strategy_names[] = { "emulate", "step", NULL };
+const char *const logger_strategy_names[] = { "emulate", "step", "exec", NULL };
 
 static struct mmio_record ring[LOG_RING_RECORDS];
 
@@ -358,13 +362,14 @@ view_protect(int prot, const struct insn *in)
 	lg.closed = prot == PROT_NONE;
 }
 
-static void
-step_begin(ucontext_t *uc, const struct insn *in)
+/* Before the CPU performs the instruction (step, exec): the model may refuse
+ * it (the fault is queued, and false returned) or answer a load in place. */
+static bool
+cpu_before(const struct insn *in)
 {
 	uint8_t v[MMIO_MAX_WIDTH];
 	unsigned i;
 
-	/* the model may refuse the instruction before the CPU runs it */
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
 		uint64_t off = a->addr - lg.view;
@@ -378,7 +383,7 @@ step_begin(ucontext_t *uc, const struct insn *in)
 		if (res.outcome == DEV_FAULT) {
 			fault_take(in, a, &res, a->addr);
 			fault_deliver();
-			return;
+			return false;
 		}
 		/* a load the model answers: the CPU must read the model's bytes */
 		if (res.outcome == DEV_OVERRIDE && a->kind == MMIO_LOAD && lg.bar->alias_is_memory)
@@ -386,21 +391,24 @@ step_begin(ucontext_t *uc, const struct insn *in)
 				if (a->lanes >> k & 1)
 					lg.bar->alias[off + k] = v[k];
 	}
+	return true;
+}
+
+/* Record the instruction's accesses before the CPU performs them: loads with
+ * what the view holds now, stores with their values filled in by step_end. */
+static void
+cpu_record(const struct insn *in)
+{
+	uint8_t v[MMIO_MAX_WIDTH];
+	unsigned i;
+
 	lg.step_insn = *in;
-	view_protect(PROT_READ | PROT_WRITE, in);
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
 
 		lg.step_rec[i] = SIZE_MAX;
 		if (!in_trap(a->addr, a->width))
 			continue;
-		/* guard bytes read all-ones under step as under emulate */
-		for (unsigned k = 0; k < a->width && k < MMIO_MAX_WIDTH; k++) {
-			uint64_t b = a->addr + k;
-
-			if (b >= lg.lo && b < lg.hi && (b < lg.view || b >= lg.view + lg.size))
-				*(uint8_t *)b = 0xff;
-		}
 		if (a->kind == MMIO_LOAD) {
 			raw_read(a->addr, v, a->width, a->lanes);
 			rec_append(in, a, v);
@@ -409,8 +417,49 @@ step_begin(ucontext_t *uc, const struct insn *in)
 			lg.step_rec[i] = rec_append(in, a, NULL);
 		}
 	}
+}
+
+static void
+step_begin(ucontext_t *uc, const struct insn *in)
+{
+	unsigned i;
+
+	if (!cpu_before(in))
+		return;
+	view_protect(PROT_READ | PROT_WRITE, in);
+	/* guard bytes read all-ones under step as under emulate */
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+
+		for (unsigned k = 0; k < a->width && k < MMIO_MAX_WIDTH; k++) {
+			uint64_t b = a->addr + k;
+
+			if (b >= lg.lo && b < lg.hi && (b < lg.view || b >= lg.view + lg.size))
+				*(uint8_t *)b = 0xff;
+		}
+	}
+	cpu_record(in);
 	lg.tf_was = lg.arch->set_step(uc, true);
 	lg.stepping = true;
+}
+
+/* Whether exec's re-basing fits every access: each one that traps lies wholly
+ * inside the view (a guard or page-crossing access has no alias to move to). */
+static bool
+exec_fits(const ucontext_t *uc, const struct insn *in)
+{
+	unsigned i;
+
+	if (!lg.arch->exec || !in->len)
+		return false;
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+
+		if (in_trap(a->addr, a->width) &&
+		    (a->addr < lg.view || a->addr + a->width > lg.view + lg.size))
+			return false;
+	}
+	return lg.arch->can_exec(uc, in);
 }
 
 static void
@@ -507,8 +556,16 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 		lg.arch->emulate(uc, &in, &emulate_mem);
 		if (lg.fault)
 			fault_deliver();
+	} else if (lg.strategy == LOG_EXEC && exec_fits(uc, &in)) {
+		/* the instruction's own copy, on the alias: records and the model's say
+		 * as for a step, without the second trap */
+		if (cpu_before(&in)) {
+			cpu_record(&in);
+			lg.arch->exec(uc, &in, (int64_t)((uint64_t)lg.bar->alias - lg.view));
+			step_end();
+		}
 	} else if (lg.arch->can_step) {
-		if (lg.strategy == LOG_EMULATE)
+		if (lg.strategy != LOG_STEP)
 			lg.fallbacks++;
 		step_begin(uc, &in);
 	} else {
@@ -614,6 +671,9 @@ logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 	if (strategy == LOG_STEP && !lg.arch->can_step)
 		return rig_fail(ENOTSUP, "strategy 'step' needs hardware single step, "
 		                "which %s user space does not have", lg.arch->name);
+	if (strategy == LOG_EXEC && !lg.arch->exec)
+		return rig_fail(ENOTSUP, "strategy 'exec' is not available on %s (use emulate)",
+		                lg.arch->name);
 	if ((err = alt_stack_ensure()) != 0)
 		return err;
 	/*
@@ -700,5 +760,5 @@ logger_strategy_parse(const char *name, enum log_strategy *out)
 			*out = (enum log_strategy)i;
 			return 0;
 		}
-	return rig_fail(EINVAL, "unknown strategy '%s' (valid: emulate, step)", name);
+	return rig_fail(EINVAL, "unknown strategy '%s' (valid: emulate, step, exec)", name);
 }

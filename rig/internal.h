@@ -234,6 +234,12 @@ struct arch_ops {
 	 * only for widths the architecture has a masked instruction for. */
 	void (*io_read)(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf);
 	void (*io_write)(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *buf);
+	/* The exec strategy (NULL where the architecture has none): whether the
+	 * instruction's own copy can run here with its operand re-based, and running
+	 * it with the operand moved by delta bytes (view to alias), registers and pc
+	 * updated. In the fault handler. */
+	bool (*can_exec)(const ucontext_t *uc, const struct insn *in);
+	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta);
 };
 
 /* The architecture this build runs on: rig/<arch>/ provides it. */

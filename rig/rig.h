@@ -212,7 +212,8 @@ void helper_list(FILE *out);
 
 enum log_strategy {
 	LOG_EMULATE, /* decode, perform through the device model, skip the instruction */
-	LOG_STEP     /* unprotect, single-step the real instruction, re-protect */
+	LOG_STEP,    /* unprotect, single-step the real instruction, re-protect */
+	LOG_EXEC     /* run a copy of the real instruction on the alias inside the handler */
 };
 
 /* Strategy names for messages and parsing, indexed by enum log_strategy. */

@@ -40,7 +40,7 @@
 #define KAT_TIMEOUT 120               /* seconds before a child counts as hung */
 
 /* Index 0 is the emulate run, whose log is the golden one. */
-static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP };
+static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC };
 #define NSTRAT (sizeof strategies / sizeof strategies[0])
 
 /* What one run left behind. */
@@ -131,9 +131,9 @@ run_trapped(const struct kat *k, enum log_strategy s, struct run *out)
 	/* Not a failure (the logger steps what it cannot emulate), but it means
 	 * this run proved nothing about emulation for those instructions. */
 	fallbacks = logger_step_fallbacks() - fallbacks;
-	if (s == LOG_EMULATE && fallbacks)
-		printf("# kat %s emulate: %llu instructions were stepped, not emulated\n",
-		       k->name, (unsigned long long)fallbacks);
+	if (s != LOG_STEP && fallbacks)
+		printf("# kat %s %s: %llu instructions were stepped\n", k->name,
+		       logger_strategy_names[s], (unsigned long long)fallbacks);
 	r = logger_records(&out->n, &out->lost);
 	out->recs = xalloc(out->n * sizeof *r);
 	memcpy(out->recs, r, out->n * sizeof *r);
@@ -293,7 +293,7 @@ out:
 	return ok;
 }
 
-/* (e) both strategies recorded the same accesses with the same values. */
+/* (e) two strategies recorded the same accesses with the same values. */
 static bool
 check_agree(const char *name, const struct run *e, const struct run *s)
 {
@@ -302,7 +302,7 @@ check_agree(const char *name, const struct run *e, const struct run *s)
 	size_t i, j;
 
 	if (e->n != s->n) {
-		t_fail(name, "emulate recorded %zu accesses, step %zu", e->n, s->n);
+		t_fail(name, "the first recorded %zu accesses, the second %zu", e->n, s->n);
 		return false;
 	}
 	for (i = 0; i < e->n && !field; i++) {
@@ -489,6 +489,12 @@ kat_check(const struct kat *k)
 		sound[0] &= check_agree(name, &trapped[0], &trapped[1]);
 	} else {
 		sound[0] = false; /* agreement unknown: never rebase from this run */
+	}
+	if (ok[0] && ok[2]) {
+		snprintf(name, sizeof name, "kat %s: emulate and exec agree", k->name);
+		sound[0] &= check_agree(name, &trapped[0], &trapped[2]);
+	} else {
+		sound[0] = false;
 	}
 	if (ok[0]) {
 		snprintf(name, sizeof name, "kat %s: golden", k->name);

@@ -13,7 +13,7 @@ x86_init(void)
 		return err;
 	x86_frame_init();
 	x86_io_init();
-	return 0;
+	return x86_exec_init();
 }
 
 /* Decode, then let the executor decline what this frame cannot represent. */
@@ -41,4 +41,6 @@ const struct arch_ops arch_host = {
 	.skip = x86_skip,
 	.io_read = x86_io_read,
 	.io_write = x86_io_write,
+	.can_exec = x86_can_exec,
+	.exec = x86_exec,
 };

@@ -59,6 +59,13 @@ greg_index(ZydisRegister r, uint8_t *shift)
 	return map[big - ZYDIS_REGISTER_RAX];
 }
 
+/* The x86 encoding number (rax 0 .. r15 15) of a 64-bit general register. */
+static int
+x86_reg_number(ZydisRegister big)
+{
+	return (int)(big - ZYDIS_REGISTER_RAX);
+}
+
 static bool
 is_gpr(ZydisRegister r)
 {
@@ -568,10 +575,10 @@ tmpl_vec_masked(struct tmpl *t, const ZydisDecodedInstruction *di,
 }
 
 static void
-tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
+tmpl_fill(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc,
+          ZydisDecodedInstruction *dip, ZydisDecodedOperand *ops)
 {
 	ZydisDecodedInstruction di;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	bool nt;
 	unsigned elem, i;
 	int mi, op;
@@ -588,6 +595,7 @@ tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
 		t->width = 1;
 		return;
 	}
+	*dip = di;
 	t->len = di.length;
 	mi = mem_operand(&di, ops);
 
@@ -717,6 +725,98 @@ done:
 	for (i = 0; i < t->nmem; i++)
 		if (t->mem[i].how != BASE_REGS)
 			t->op = OP_STEP;
+}
+
+/*
+ * Whether the exec strategy can run this instruction's own copy with its
+ * memory operand re-based by moving one general register, the operand's
+ * base: one plain [base + index*scale + disp] operand (a read-modify-write's
+ * two accesses are that one operand), 64-bit addressing, no segment override,
+ * no rip or rsp anywhere in the instruction (the copy runs elsewhere, on the
+ * handler's stack), no branch, no string (its registers walk), no VSIB; and
+ * the base register is not also read as data or as the index, since moving
+ * it would change what is stored. A base the instruction writes (a load into
+ * its own base) is not moved back. exec_fp: it reads or writes registers
+ * outside the general file, so the vector state travels.
+ */
+static void
+exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
+{
+	const struct memref *m = &t->mem[0];
+	ZydisRegister base = ZYDIS_REGISTER_NONE;
+	unsigned i;
+	uint8_t sh;
+
+	t->exec_ok = 0;
+	if (!t->len || t->nmem == 0 || t->op == OP_MOVS || t->op == OP_STOS || t->op == OP_LODS ||
+	    t->op == OP_MOVDIR64B || t->chunked || t->trunc || t->bit_reg >= 0)
+		return;
+	for (i = 0; i < t->nmem; i++) {
+		const struct memref *o = &t->mem[i];
+
+		if (o->how != BASE_REGS || o->base < 0 || o->addr32 || o->base != m->base ||
+		    o->index != m->index || o->disp != m->disp || o->scale != m->scale ||
+		    o->index == o->base)
+			return;
+	}
+	switch (di->meta.category) {
+	case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_COND_BR:
+	case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSTEM:
+	case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_STRINGOP:
+		return;
+	default:
+		break;
+	}
+	t->exec_base_written = 0;
+	t->exec_fp = 0;
+	for (i = 0; i < di->operand_count; i++) {
+		const ZydisDecodedOperand *o = &ops[i];
+		ZydisRegister big;
+
+		if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			if (o->mem.type != ZYDIS_MEMOP_TYPE_MEM || o->mem.base == ZYDIS_REGISTER_RIP ||
+			    o->mem.base == ZYDIS_REGISTER_RSP || o->mem.index == ZYDIS_REGISTER_RSP ||
+			    o->mem.segment == ZYDIS_REGISTER_FS || o->mem.segment == ZYDIS_REGISTER_GS)
+				return;
+			if (o->mem.base != ZYDIS_REGISTER_NONE)
+				base = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
+				                                        o->mem.base);
+			continue;
+		}
+		if (o->type != ZYDIS_OPERAND_TYPE_REGISTER)
+			continue;
+		big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, o->reg.value);
+		if (big == ZYDIS_REGISTER_RSP || big == ZYDIS_REGISTER_RIP)
+			return;
+		if (!is_gpr(o->reg.value)) {
+			ZydisRegisterClass c = ZydisRegisterGetClass(o->reg.value);
+
+			if (c != ZYDIS_REGCLASS_FLAGS && c != ZYDIS_REGCLASS_IP)
+				t->exec_fp = 1;
+			continue;
+		}
+		if (big != base || base == ZYDIS_REGISTER_NONE)
+			continue;
+		if (o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD))
+			return; /* moving the base would change the data */
+		t->exec_base_written = 1;
+	}
+	if (base == ZYDIS_REGISTER_NONE || greg_index(base, &sh) != m->base)
+		return;
+	t->exec_base = (int8_t)x86_reg_number(base);
+	t->exec_ok = 1;
+}
+
+static void
+tmpl_build(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc)
+{
+	ZydisDecodedInstruction di;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+
+	memset(&di, 0, sizeof di);
+	tmpl_fill(t, code, n, pc, &di, ops);
+	if (t->len)
+		exec_plan(t, &di, ops);
 }
 
 /* ---- per-fault decoding ---------------------------------------------------- */

@@ -87,6 +87,10 @@ struct tmpl {
 	uint8_t trunc;          /* the real width is unknowable: 64 bytes at the operand's
 	                           start (and the piece holding the fault) stand for it */
 	int8_t bit_reg;         /* bt/bts/btr/btc: gregs index of the bit offset, -1 none */
+	uint8_t exec_ok;        /* the exec strategy can run this instruction's copy */
+	uint8_t exec_fp;        /* it touches vector, opmask or x87 registers */
+	int8_t exec_base;       /* x86 number (rax 0 .. r15 15) of the register re-based */
+	uint8_t exec_base_written; /* the instruction writes its own base: not moved back */
 };
 
 /* ---- decode.c -------------------------------------------------------------- */
@@ -137,5 +141,12 @@ bool x86_frame_ok(const ucontext_t *uc, const struct tmpl *t);
 void x86_io_init(void);
 void x86_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf);
 void x86_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *buf);
+
+/* ---- native.c: the exec strategy --------------------------------------------- */
+
+/* Outside handlers: the executable slots. */
+int x86_exec_init(void);
+bool x86_can_exec(const ucontext_t *uc, const struct insn *in);
+void x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta);
 
 #endif /* MMIORIG_X86_64_H */
