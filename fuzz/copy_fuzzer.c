@@ -46,8 +46,11 @@ const char fuzz_flags_help[] =
 "  -profile=NAME[,NAME..] profiles to judge under (default: arm64-device);\n"
 "                         -profile=help lists them\n"
 "  -rules=SPEC            switch rules in every selected profile: +R8 on, -R5 off, R3=warn\n"
-"  -strategy=NAME         emulate (default: decode and perform on the alias, one signal per\n"
-"                         access) or step (single-step the real instruction)\n"
+"  -strategy=NAME         how a trapped access is performed: emulate (decode, perform it\n"
+"                         in C on the alias; the default on the mock), exec (run the\n"
+"                         helper's own instruction on the alias inside the handler; the\n"
+"                         default where the alias is a device), step (single-step the\n"
+"                         real instruction: two traps per access)\n"
 "  -bar=NAME[:ARGS]       BAR backend (default mock); -bar=help lists them with their\n"
 "                         arguments (every backend takes window=LO-HI and ro)\n"
 "  -model=NAME[:ARGS]     device model behind the BAR (default plain); -model=help\n"
@@ -245,7 +248,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 	uint32_t x;
 	int a, err;
 
-	fz.opt.strategy = LOG_EMULATE;
+	fz.opt.strategy = LOG_AUTO;
 	fz.opt.format = OUT_TEXT;
 	fz.opt.bar_size = BAR_DEFAULT_SIZE;
 	fz.opt.max_copy_len = MMIO_REQ_MAX_LEN;
@@ -330,6 +333,7 @@ fuzz_init(int argc, char **argv, const char **unknown)
 		/* a bad name, argument or size is the user's; anything else the rig's */
 		return err == -EINVAL || err == -ERANGE ? EXIT_USAGE : EXIT_RIG;
 	}
+	fz.opt.strategy = rig_strategy(fz.rig);
 	fz.ready = true;
 	return 0;
 }

@@ -39,7 +39,7 @@ struct fuzz_opts {
 	bool verbose;              /* print every request, not only those with findings */
 	bool quiet;                /* print nothing for clean requests, even in replay */
 	enum out_format format;    /* text or JSON lines */
-	enum log_strategy strategy;/* how accesses are trapped */
+	enum log_strategy strategy;/* how accesses are trapped (resolved by fuzz_init) */
 	size_t bar_size;           /* mock BAR bytes */
 	const char *bar;           /* -bar= as given, NULL for the default mock */
 	const char *model;         /* -model= as given, NULL for the default plain */

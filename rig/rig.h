@@ -213,7 +213,8 @@ void helper_list(FILE *out);
 enum log_strategy {
 	LOG_EMULATE, /* decode, perform through the device model, skip the instruction */
 	LOG_STEP,    /* unprotect, single-step the real instruction, re-protect */
-	LOG_EXEC     /* run a copy of the real instruction on the alias inside the handler */
+	LOG_EXEC,    /* run a copy of the real instruction on the alias inside the handler */
+	LOG_AUTO     /* rig_config only: emulate where the alias is memory, exec on a device */
 };
 
 /* Strategy names for messages and parsing, indexed by enum log_strategy. */
@@ -242,6 +243,8 @@ int rig_open(struct rig **out, const struct rig_config *cfg);
 void rig_close(struct rig *rig);
 /* Bytes in the BAR. */
 size_t rig_bar_size(const struct rig *rig);
+/* The strategy in force (LOG_AUTO resolved). */
+enum log_strategy rig_strategy(const struct rig *rig);
 /* The window: the only BAR offsets [lo, hi) a request may touch. */
 void rig_window(const struct rig *rig, uint64_t *lo, uint64_t *hi);
 /* Whether the BAR takes no stores (-bar=NAME:ro, or the backend says so). */

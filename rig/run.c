@@ -59,7 +59,9 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		rig_close(rig);
 		return err;
 	}
-	rig->strategy = cfg->strategy;
+	/* a device wants its helper's own instruction; the mock takes the fastest */
+	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
+	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);
@@ -83,6 +85,12 @@ rig_close(struct rig *rig)
 	free(rig->host_want);
 	free(rig->dev_want);
 	free(rig);
+}
+
+enum log_strategy
+rig_strategy(const struct rig *rig)
+{
+	return rig->strategy;
 }
 
 size_t
