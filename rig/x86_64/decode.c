@@ -769,6 +769,11 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 	}
 	t->exec_base_written = 0;
 	t->exec_fp = 0;
+	/* the base first: register operands before the memory operand are compared with it */
+	for (i = 0; i < di->operand_count; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.base != ZYDIS_REGISTER_NONE)
+			base = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
+			                                        ops[i].mem.base);
 	for (i = 0; i < di->operand_count; i++) {
 		const ZydisDecodedOperand *o = &ops[i];
 		ZydisRegister big;
@@ -778,9 +783,6 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 			    o->mem.base == ZYDIS_REGISTER_RSP || o->mem.index == ZYDIS_REGISTER_RSP ||
 			    o->mem.segment == ZYDIS_REGISTER_FS || o->mem.segment == ZYDIS_REGISTER_GS)
 				return;
-			if (o->mem.base != ZYDIS_REGISTER_NONE)
-				base = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64,
-				                                        o->mem.base);
 			continue;
 		}
 		if (o->type != ZYDIS_OPERAND_TYPE_REGISTER)
@@ -799,6 +801,8 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 			continue;
 		if (o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD))
 			return; /* moving the base would change the data */
+		if (o->size < 32)
+			return; /* an 8- or 16-bit write keeps the moved address's upper bits */
 		t->exec_base_written = 1;
 	}
 	if (base == ZYDIS_REGISTER_NONE || greg_index(base, &sh) != m->base)
