@@ -88,6 +88,7 @@ static struct group groups[MAX_GROUPS];
 static unsigned ngroups;
 static char rundir[2048];
 static unsigned n_artifacts, n_clean, n_skipped, n_crash, n_timeout;
+static char repro_flags[2048];         /* the run's flags a reproducer needs: "-helper_lib=x -rules=y " */
 static char notes[64 * 1024];          /* skipped and non-reproducing artifacts, for the report */
 static size_t notes_len;
 
@@ -386,16 +387,16 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 		fuzz_request_args(req, sizeof req, &q, t->profile->name);
 		switch (judge(t, &q, &in, f, &nf, &c)) {
 		case J_TIMEOUT:
-			fprintf(res, "A\t%s\ttimeout\t%lld\t-timeout=%u %s\thelper %s did not return "
-			        "within %u s\n", name, (long long)st.st_mtime, req_timeout, req,
-			        t->helper->name, req_timeout);
+			fprintf(res, "A\t%s\ttimeout\t%lld\t%s\thelper %s did not return within %u s "
+			        "(copy_replay stops it at its own limit, 10 s, and says so)\n", name,
+			        (long long)st.st_mtime, req, t->helper->name, req_timeout);
 			continue;
 		case J_CLEAN:
 		case J_NOT_RUN:
 			if (hung_before) /* libFuzzer saw it hang: still a timeout problem */
-				fprintf(res, "A\t%s\ttimeout\t%lld\t-timeout=%u %s\tlibFuzzer stopped it "
-				        "at its -timeout; it returned within %u s here (slow or flaky)\n",
-				        name, (long long)st.st_mtime, req_timeout, req, req_timeout);
+				fprintf(res, "A\t%s\ttimeout\t%lld\t%s\tlibFuzzer stopped it at its "
+				        "-timeout; it returned within %u s here (slow or flaky)\n", name,
+				        (long long)st.st_mtime, req, req_timeout);
 			else
 				fprintf(res, "A\t%s\tclean\t%lld\treplays without a finding (an "
 				        "out-of-memory or a flaky input)\n", name, (long long)st.st_mtime);
@@ -715,13 +716,13 @@ cmp_group(const void *a, const void *b)
 static void
 reproducer(const struct group *g, char *b, size_t n)
 {
-	snprintf(b, n, "build/copy_replay %s", g->request);
+	snprintf(b, n, "build/copy_replay %s%s", repro_flags, g->request);
 }
 
 static void
 write_report(void)
 {
-	char path[2600], t[64], what[512], where[CAUSE_LEN + 64], repro[700];
+	char path[2600], t[64], what[512], where[CAUSE_LEN + 64], repro[2700];
 	FILE *md, *html;
 	unsigned i, r, ti;
 
@@ -809,12 +810,13 @@ write_report(void)
 
 		problem_what(g, what, sizeof what);
 		problem_where(g, true, where, sizeof where);
+		reproducer(g, repro, sizeof repro);
 		fprintf(md, "- **%s** %s under %s: %s%s%s (seen %u", g->id, tg->helper->name,
 		        tg->profile->name, what, where[0] ? " at " : "", where, g->count);
 		if (g->kind == P_FINDING)
 			fprintf(md, ", minimal length %u)\n", g->min_len);
 		else
-			fprintf(md, "): `build/copy_replay %s`\n", g->request);
+			fprintf(md, "): `%s`\n", repro);
 		problem_where(g, false, where, sizeof where);
 		fprintf(html, "<li><a href=\"#%s\">%s</a> ", g->id, g->id);
 		html_escape(html, tg->helper->name);
@@ -828,8 +830,8 @@ write_report(void)
 		if (g->kind == P_FINDING) {
 			fprintf(html, ", minimal length %u)</li>\n", g->min_len);
 		} else {
-			fputs("): <code>build/copy_replay ", html);
-			html_escape(html, g->request);
+			fputs("): <code>", html);
+			html_escape(html, repro);
 			fputs("</code></li>\n", html);
 		}
 	}
@@ -967,16 +969,15 @@ list_add(char *list, size_t n, const char *name)
 int
 main(int argc, char **argv)
 {
-	char conf[2600], line[512], helpers[8192] = "", profnames[4096] = "";
-	char hflag[8300], pflag[4200], *fargv[64], *v;
-	int fargc = 0, a, err;
+	char conf[2600], line[512], profnames[4096] = "";
+	char pflag[4200], *fargv[64], *v;
+	int fargc = 0, a, err, pass;
 	bool count_only = false;
 	const char *dir = NULL;
 	struct stat st;
 	unsigned ti, ok, np, i;
 	FILE *f;
 
-	helper_add_builtins(catalog); /* run.conf names helpers before fuzz_init runs */
 	fargv[fargc++] = argv[0];
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help=1")) {
@@ -987,19 +988,20 @@ main(int argc, char **argv)
 			count_only = true;
 		} else if (argv[a][0] != '-' && !dir) {
 			dir = argv[a];
-		} else if (!strncmp(argv[a], "-helper_lib=", 12)) {
-			/* loaded here, before target names are resolved, and only once */
-			for (v = strtok(argv[a] + 12, ","); v; v = strtok(NULL, ","))
-				if (helper_load_plugin(v) != 0) {
-					fprintf(stderr, "copy_triage: %s\n", rig_error());
-					return EXIT_USAGE;
-				}
 		} else if (argv[a][0] != '-' || !strncmp(argv[a], "-helper=", 8) ||
 		           !strncmp(argv[a], "-profile=", 9) || fargc >= 60) {
 			fprintf(stderr, "copy_triage: unexpected argument '%s' (helpers and profiles "
 			        "come from the run folder); see --help\n", argv[a]);
 			return EXIT_USAGE;
 		} else {
+			/* reproducers carry the flags copy_replay needs to make the same request */
+			if ((v = (char *)fuzz_flag(argv[a], "helper_lib")) ||
+			    (v = (char *)fuzz_flag(argv[a], "rules")) ||
+			    (v = (char *)fuzz_flag(argv[a], "bar_size"))) {
+				size_t o = strlen(repro_flags);
+
+				snprintf(repro_flags + o, sizeof repro_flags - o, "%s ", argv[a]);
+			}
 			fargv[fargc++] = argv[a];
 		}
 	}
@@ -1024,38 +1026,47 @@ main(int argc, char **argv)
 	if (find_targets() != 0)
 		return EXIT_USAGE;
 
-	/* targets whose helper or profile is unknown are reported and skipped */
-	for (ti = 0, ok = 0; ti < ntargets; ti++) {
-		char name[256], *at;
+	/*
+	 * Targets whose helper or profile is unknown are reported and skipped. The
+	 * profiles are known before the rig opens; the helpers after, once
+	 * fuzz_init has added the built-ins and loaded the run's -helper_lib=
+	 * plugins (every helper is then selected, the targets pick theirs).
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (ti = 0, ok = 0; ti < ntargets; ti++) {
+			char name[256], *at;
 
-		snprintf(name, sizeof name, "%s", targets[ti].name);
-		at = strchr(name, '@');
-		if (at)
-			*at = 0;
-		if (!at || !helper_lookup(name) || !profile_lookup(at + 1)) {
-			fprintf(stderr, "copy_triage: skipping targets/%s: %s\n", targets[ti].name,
-			        !at ? "not helper@profile" : !helper_lookup(name) ? "unknown helper" :
-			        "unknown profile");
-			note("- `targets/%s` skipped: not a known helper@profile\n", targets[ti].name);
-			continue;
+			snprintf(name, sizeof name, "%s", targets[ti].name);
+			at = strchr(name, '@');
+			if (at)
+				*at = 0;
+			if (!at || !profile_lookup(at + 1) || (pass && !helper_lookup(name))) {
+				fprintf(stderr, "copy_triage: skipping targets/%s: %s\n", targets[ti].name,
+				        !at ? "not helper@profile" : !profile_lookup(at + 1) ?
+				        "unknown profile" : "unknown helper");
+				note("- `targets/%s` skipped: not a known helper@profile\n",
+				     targets[ti].name);
+				continue;
+			}
+			if (pass)
+				targets[ti].helper = helper_lookup(name);
+			else
+				list_add(profnames, sizeof profnames, at + 1);
+			targets[ok++] = targets[ti];
 		}
-		targets[ti].helper = helper_lookup(name);
-		list_add(helpers, sizeof helpers, name);
-		list_add(profnames, sizeof profnames, at + 1);
-		targets[ok++] = targets[ti];
+		ntargets = ok;
+		if (!ntargets) {
+			fprintf(stderr, "copy_triage: %s has no helper@profile targets\n", rundir);
+			return EXIT_USAGE;
+		}
+		if (pass)
+			break;
+		snprintf(pflag, sizeof pflag, "-profile=%s", profnames);
+		fargv[fargc++] = pflag;
+		fargv[fargc] = NULL;
+		if ((err = fuzz_init(fargc, fargv, NULL)) != 0)
+			return err;
 	}
-	ntargets = ok;
-	if (!ntargets) {
-		fprintf(stderr, "copy_triage: %s has no helper@profile targets\n", rundir);
-		return EXIT_USAGE;
-	}
-	snprintf(hflag, sizeof hflag, "-helper=%s", helpers);
-	snprintf(pflag, sizeof pflag, "-profile=%s", profnames);
-	fargv[fargc++] = hflag;
-	fargv[fargc++] = pflag;
-	fargv[fargc] = NULL;
-	if ((err = fuzz_init(fargc, fargv, NULL)) != 0)
-		return err;
 	req_timeout = fuzz_options()->timeout;
 	/* the selected profiles carry the run's -rules= switches */
 	for (ti = 0; ti < ntargets; ti++)
