@@ -35,11 +35,18 @@ static const char usage[] =
 "                         misalignment folded in: a cell shows every rule broken there)\n"
 "Rig flags:\n%s"
 "\n"
-"Output: a verdict summary (text, or one JSON object with -json=1).\n"
+"  -lines=1               machine output instead: tab-separated lines (below)\n"
+"\n"
+"Output: a verdict summary (text, or one JSON object with -json=1). With -lines=1:\n"
+"  # mmiorig-sweep 1\n"
+"  sweep HELPER PROFILE MAX_LEN OFFSETS MISALIGNS\n"
+"  verdict pass|fail\n"
+"  rule Rn NAME error|warning COUNT LENGTHS REPLAY-FLAGS WHY   (one per rule broken)\n"
+"  (fields separated by one tab; no field holds a tab or a newline)\n"
 "Exit status: 0 no error finding, 1 findings, 2 usage error, 3 rig failure.\n";
 
 static const char *const sweep_flags[] = {
-	"max_len", "offsets", "misaligns", "dir", "svg",
+	"max_len", "offsets", "misaligns", "dir", "svg", "lines",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "json", NULL,
 };
 
@@ -114,7 +121,7 @@ main(int argc, char **argv)
 	uint64_t judged[MMIO_NDIR] = { 0 }, failed[MMIO_NDIR] = { 0 }, skipped[MMIO_NDIR] = { 0 };
 	uint64_t total_failed = 0, lost_runs = 0, accesses = 0;
 	char args[512];
-	bool json;
+	bool json, lines = false;
 	int a, k, err;
 
 	for (a = 1; a < argc; a++)
@@ -141,6 +148,8 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		if ((v = fuzz_flag(argv[a], "svg")))
 			svg = v;
+		if ((v = fuzz_flag(argv[a], "lines")))
+			lines = strcmp(v, "0") != 0;
 		if ((v = fuzz_flag(argv[a], "dir")) && dir_parse(v, &only) != 0) {
 			fprintf(stderr, "copy_sweep: %s\n", rig_error());
 			return EXIT_USAGE;
@@ -240,7 +249,25 @@ main(int argc, char **argv)
 				}
 	}
 
-	if (json) {
+	if (lines) {
+		printf("# mmiorig-sweep 1\nsweep\t%s\t%s\t%u\t%u\t%u\nverdict\t%s\n", h->name, p->name,
+		       max_len, noff, nmis, total_failed ? "fail" : "pass");
+		for (r = 1; r <= MMIO_NRULES; r++) {
+			struct rule_stat *s = &stats[r];
+			char *c;
+
+			if (!s->count)
+				continue;
+			printf("rule\tR%u\t%s\t%s\t%llu\t", r, rule_name(r),
+			       s->warning ? "warning" : "error", (unsigned long long)s->count);
+			ranges(stdout, s->lens, max_len + 1);
+			fuzz_request_args(args, sizeof args, &s->first, p->name);
+			for (c = s->why; c < s->why + sizeof s->why && *c; c++)
+				if (*c == '\t' || *c == '\n' || *c == '\r')
+					*c = ' ';
+			printf("\t%s\t%.*s\n", args, (int)sizeof s->why, s->why);
+		}
+	} else if (json) {
 		printf("{\"helper\":\"%s\",\"profile\":\"%s\",\"max_len\":%u,\"offsets\":%u,"
 		       "\"misaligns\":%u,\"verdict\":\"%s\",\"directions\":{", h->name, p->name,
 		       max_len, noff, nmis, total_failed ? "fail" : "pass");

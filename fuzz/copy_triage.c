@@ -2,11 +2,15 @@
  * copy_triage.c - the morning after: turn a fuzz-overnight run folder into a
  * short list of distinct problems.
  *
- * For every target (helper@profile) it replays each artifact, groups findings
- * by problem (one rule broken by one kind of access: load or store, and its
- * instruction class), minimises one reproducer per problem (shortest length,
- * simplest offsets that still show it), and writes report.md and a self-contained report.html
- * with an access map per finding.
+ * For every target (helper@profile) it replays each artifact under a time
+ * limit (the rig's -timeout=, default 10 s), groups findings by cause as crash
+ * triage groups by stack (a problem is the set of offending instructions,
+ * module+offset, with every rule they break), minimises one reproducer per
+ * problem (shortest length, simplest offsets that still show it), and writes
+ * report.md and a self-contained report.html: first the verdict matrix and
+ * one line per problem, then per problem its evidence and access map. A
+ * request that does not return in time is a timeout problem with a one-line
+ * reproducer; so is a libFuzzer timeout-* artifact.
  *
  * Isolation: each target is triaged in a forked child that logs every artifact
  * before replaying it. A helper that really crashes kills only that child; the
@@ -17,8 +21,11 @@
  * Exit: 0 no finding, 1 findings, 2 usage error or not a run folder, 3 rig failure.
  */
 #include <dirent.h>
-#include <stdarg.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +41,18 @@
 #define MAX_TARGETS 256
 #define MAX_GROUPS 512
 #define MIN_BUDGET 20000  /* requests one minimisation may run */
-#define SIG_LEN 256
+#define CAUSE_LEN 1024 /* a problem's key: its instructions */
 
 static const char usage[] =
-"Usage: copy_triage [-count=1] [rig flags] RUNDIR\n"
-"Replays every artifact of a fuzz-overnight run folder, groups the findings by\n"
-"problem (rule x load/store x instruction class), minimises one reproducer per\n"
-"problem and writes RUNDIR/report.md and\n"
-"RUNDIR/report.html (access maps in RUNDIR/report/). With -count=1 it only prints\n"
-"the number of distinct findings so far (for a live status line).\n"
-"Rig flags must be those the run used (fuzz-overnight passes them from run.conf).\n"
+"Usage: copy_triage [-count=1] [-timeout=SECONDS] [rig flags] RUNDIR\n"
+"Replays every artifact of a fuzz-overnight run folder, each under a time limit\n"
+"(-timeout=, default 10 s, 0 = none: a request that does not return in time is a\n"
+"timeout problem), groups the findings by cause (the offending instructions,\n"
+"module+offset, with every rule they break), minimises one reproducer per problem\n"
+"and writes RUNDIR/report.md and RUNDIR/report.html (access maps in RUNDIR/report/).\n"
+"With -count=1 it only prints the number of distinct problems so far (for a live\n"
+"status line). Rig flags must be those the run used (fuzz-overnight passes them\n"
+"from run.conf).\n"
 "Exit status: 0 no finding, 1 findings, 2 usage error or not a run folder, 3 rig failure.\n";
 
 struct target {
@@ -55,16 +64,19 @@ struct target {
 /* One artifact's outcome, as the child reports it on its results file. */
 enum outcome { OUT_FINDING, OUT_CLEAN, OUT_SKIPPED, OUT_CRASH };
 
+enum problem_kind { P_FINDING, P_TIMEOUT, P_CRASH };
+
 struct group {
 	unsigned target;                   /* index in targets[] */
-	char sig[SIG_LEN];                 /* the problem: "R3 S vector", within the target */
+	enum problem_kind kind;
+	char sig[CAUSE_LEN];               /* the cause: its instructions, within the target */
 	unsigned count;                    /* artifacts showing it */
 	time_t first_seen;                 /* earliest artifact mtime */
 	char first_artifact[256];
 	uint16_t rules;                    /* bit r: rule r broken (error) */
-	char id[16];                       /* F1, F2, ... in report order */
+	char id[16];                       /* P1, P2, ... in report order */
 	char request[512];                 /* copy_replay flags of the minimal request */
-	char sentence[1024];               /* "R3 write-once: ...; R5 aligned: ..." */
+	char sentence[1024];               /* "R3 write-once: ... | R5 aligned: ..." */
 	char log_path[512];                /* text log of the minimal request */
 	char svg_path[512];                /* its access map */
 	unsigned min_len;                  /* minimal request's length */
@@ -75,7 +87,8 @@ static unsigned ntargets;
 static struct group groups[MAX_GROUPS];
 static unsigned ngroups;
 static char rundir[2048];
-static unsigned n_artifacts, n_clean, n_skipped, n_crash;
+static unsigned n_artifacts, n_clean, n_skipped, n_crash, n_timeout;
+static char repro_flags[2048];         /* the run's flags a reproducer needs: "-helper_lib=x -rules=y " */
 static char notes[64 * 1024];          /* skipped and non-reproducing artifacts, for the report */
 static size_t notes_len;
 
@@ -99,75 +112,160 @@ note(const char *fmt, ...)
 		notes_len = sizeof notes - 1;
 }
 
-/* ---- signatures -------------------------------------------------------------- */
+/* ---- causes ------------------------------------------------------------------ */
 
 /*
- * A distinct problem is one rule broken by one kind of access: "R3 S vector"
- * (vector stores written twice). Width, offsets and the other rules a request
- * happens to break vary with its length and alignment and would split one
- * problem into many; the minimal reproducer shows them.
+ * A distinct problem is its cause, as crash triage groups by stack: the set of
+ * offending instructions (each as module+offset, stable across runs and
+ * address-space layouts) with every rule they break. One code path that breaks
+ * R1, R2 and R4 is one problem; the same rule broken by two code paths is two.
+ * A finding that names no record (a byte never written, host-side data) counts
+ * as "(request)"; lost records as "(lost records)".
  */
-#define MAX_KEYS CHECK_MAX_FINDINGS
-typedef char problem_key[48];
+#define MAX_TOKENS (2 * CHECK_MAX_FINDINGS + 1)
 
-static size_t
-keys_of(const struct check_input *in, const struct mmio_finding *f, size_t nf, problem_key *keys)
+struct cause {
+	char key[CAUSE_LEN];               /* "libc.so.6+0x16d8aa,libc.so.6+0x16d8ad" */
+	uint16_t rules;                    /* bit r: rule r broken (error) */
+};
+
+/* "module+0xoffset" of an instruction address (the module's basename). */
+static void
+insn_name(uint64_t pc, char *b, size_t n)
 {
-	const struct mmio_record *r;
-	size_t i, j, n = 0;
-	problem_key k;
+	Dl_info di;
+	const char *mod;
 
+	if (dladdr((void *)(uintptr_t)pc, &di) && di.dli_fname && di.dli_fbase) {
+		mod = strrchr(di.dli_fname, '/');
+		snprintf(b, n, "%s+0x%llx", mod ? mod + 1 : di.dli_fname,
+		         (unsigned long long)(pc - (uint64_t)(uintptr_t)di.dli_fbase));
+	} else {
+		snprintf(b, n, "0x%llx", (unsigned long long)pc);
+	}
+}
+
+static int
+cmp_token(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The cause of a judged request; false if it has no error finding. */
+static bool
+cause_of(const struct check_input *in, const struct mmio_finding *f, size_t nf,
+         struct cause *c)
+{
+	char tok[MAX_TOKENS][64];
+	size_t i, n = 0, o = 0;
+	unsigned k;
+	bool named;
+
+	c->rules = 0;
+	c->key[0] = 0;
 	if (in->lost)
-		snprintf(keys[n++], sizeof keys[0], "lost-records");
+		snprintf(tok[n++], sizeof tok[0], "(lost records)");
 	for (i = 0; i < nf; i++) {
 		if (f[i].severity != MMIO_SEV_ERROR)
 			continue;
-		r = f[i].rec[0] < in->nrecs ? &in->recs[f[i].rec[0]] : NULL;
-		if (r)
-			snprintf(k, sizeof k, "R%u %c %s", f[i].rule, r->kind == MMIO_STORE ? 'S' : 'L',
-			         class_name(r->cls));
-		else
-			snprintf(k, sizeof k, "R%u", f[i].rule);
-		for (j = 0; j < n && strcmp(keys[j], k); j++)
-			;
-		if (j == n && n < MAX_KEYS)
-			memcpy(keys[n++], k, sizeof k);
+		c->rules |= (uint16_t)(1u << (f[i].rule & 15));
+		for (k = 0, named = false; k < 2; k++)
+			if (f[i].rec[k] < in->nrecs && n < MAX_TOKENS) {
+				insn_name(in->recs[f[i].rec[k]].pc, tok[n++], sizeof tok[0]);
+				named = true;
+			}
+		if (!named && n < MAX_TOKENS)
+			snprintf(tok[n++], sizeof tok[0], "(request)");
 	}
-	return n;
+	if (!n)
+		return false;
+	qsort(tok, n, sizeof tok[0], cmp_token);
+	for (i = 0; i < n; i++)
+		if ((!i || strcmp(tok[i], tok[i - 1])) && o + strlen(tok[i]) + 2 < sizeof c->key)
+			o += (size_t)snprintf(c->key + o, sizeof c->key - o, "%s%s", o ? "," : "",
+			                      tok[i]);
+	return true;
 }
 
-static size_t
+/* ---- the time limit ------------------------------------------------------------- */
+
+/*
+ * Every replay runs under the rig's -timeout= (seconds, 0 = none): a helper
+ * that does not return in time is abandoned (the logger disarmed, the view
+ * closed) and the request becomes a timeout problem, so a hanging artifact
+ * cannot hang the morning.
+ */
+static unsigned req_timeout;
+static sigjmp_buf alarm_jmp;
+static volatile sig_atomic_t in_run;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (in_run)
+		siglongjmp(alarm_jmp, 1);
+}
+
+static int
+run_timed(const struct mmio_request *q, struct check_input *in)
+{
+	struct sigaction sa;
+	int err;
+
+	if (!req_timeout)
+		return rig_run(fuzz_rig(), q, in);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	if (sigsetjmp(alarm_jmp, 1)) {
+		in_run = 0;
+		rig_abandon(fuzz_rig());
+		return -ETIMEDOUT;
+	}
+	in_run = 1;
+	alarm(req_timeout);
+	err = rig_run(fuzz_rig(), q, in);
+	alarm(0);
+	in_run = 0;
+	return err;
+}
+
+enum judged { J_CLEAN, J_FINDING, J_TIMEOUT, J_NOT_RUN };
+
+static enum judged
 judge(const struct target *t, const struct mmio_request *q, struct check_input *in,
-      struct mmio_finding *f, size_t *nf, problem_key *keys)
+      struct mmio_finding *f, size_t *nf, struct cause *c)
 {
+	int err;
+
 	*nf = 0;
-	if (rig_run(fuzz_rig(), q, in) != 0)
-		return 0;
+	if ((err = run_timed(q, in)) != 0)
+		return err == -ETIMEDOUT ? J_TIMEOUT : J_NOT_RUN;
 	*nf = check_request(in, t->profile, f);
-	return keys_of(in, f, *nf, keys);
+	return cause_of(in, f, *nf, c) ? J_FINDING : J_CLEAN;
 }
 
+/* Whether q still shows the problem: the same instructions, at least its rules.
+ * Counts against the budget; a candidate that times out ends minimisation. */
 static bool
-has_key(problem_key *keys, size_t n, const char *key)
-{
-	while (n--)
-		if (!strcmp(keys[n], key))
-			return true;
-	return false;
-}
-
-/* Whether q still shows the problem `key`; counts against the budget. */
-static bool
-shows(const struct target *t, const struct mmio_request *q, const char *key, unsigned *runs)
+shows(const struct target *t, const struct mmio_request *q, const struct cause *want,
+      unsigned *runs)
 {
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	struct check_input in;
-	problem_key keys[MAX_KEYS];
+	struct cause c;
 	size_t nf;
+	enum judged j;
 
 	if (fuzz_validate(q) != 0 || ++*runs > MIN_BUDGET)
 		return false;
-	return has_key(keys, judge(t, q, &in, f, &nf, keys), key);
+	j = judge(t, q, &in, f, &nf, &c);
+	if (j == J_TIMEOUT)
+		*runs = MIN_BUDGET;
+	return j == J_FINDING && !strcmp(c.key, want->key) &&
+	       (c.rules & want->rules) == want->rules;
 }
 
 /*
@@ -178,7 +276,7 @@ shows(const struct target *t, const struct mmio_request *q, const char *key, uns
  * the shortest that still shows it, then try simpler offsets at that length.
  */
 static struct mmio_request
-minimise(const struct target *t, const struct mmio_request *q0, const char *key)
+minimise(const struct target *t, const struct mmio_request *q0, const struct cause *key)
 {
 	struct mmio_request q, best = *q0;
 	unsigned runs = 0, r, m, len;
@@ -234,24 +332,26 @@ by_name(const struct dirent **a, const struct dirent **b)
 /*
  * Results file lines (tab-separated), written as the child goes:
  *   S name                    about to replay this artifact (the crash marker)
- *   A name outcome mtime keys|why      keys: the problems, separated by ';'
- *   G key request len svg log sentence
+ *   A name finding mtime cause rules     cause: the instructions; rules: a bit mask
+ *   A name timeout mtime request why     request: copy_replay flags
+ *   A name clean|skipped mtime why
+ *   G cause request len svg log sentence
  */
 static void
 child_triage(const struct target *t, FILE *res, const char *resume_after,
              bool with_report)
 {
 	static uint8_t buf[FUZZ_INPUT_MAX];
-	static struct { problem_key key; struct mmio_request q; } seen[MAX_GROUPS];
-	problem_key keys[MAX_KEYS];
+	static struct { struct cause c; struct mmio_request q; } seen[MAX_GROUPS];
+	struct cause c;
 	unsigned nseen = 0, i;
 	struct dirent **ents;
-	char dir[2600], path[2900], why[256];
+	char dir[2600], path[2900], why[256], req[512];
 	struct mmio_finding f[CHECK_MAX_FINDINGS];
 	struct check_input in;
 	struct mmio_request q;
 	struct stat st;
-	size_t n, nf, nk, k;
+	size_t n, nf, k;
 	int ne, e;
 	bool skipping = resume_after != NULL;
 
@@ -261,6 +361,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 		return;
 	for (e = 0; e < ne; e++) {
 		const char *name = ents[e]->d_name;
+		bool hung_before = !strncmp(name, "timeout-", 8);
 
 		if (name[0] == '.')
 			continue;
@@ -283,22 +384,34 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			        (long long)st.st_mtime, t->helper->name, rig_error());
 			continue;
 		}
-		if (!(nk = judge(t, &q, &in, f, &nf, keys))) {
-			fprintf(res, "A\t%s\tclean\t%lld\treplays without a finding (a timeout, "
-			        "an out-of-memory or a flaky input)\n", name, (long long)st.st_mtime);
+		fuzz_request_args(req, sizeof req, &q, t->profile->name);
+		switch (judge(t, &q, &in, f, &nf, &c)) {
+		case J_TIMEOUT:
+			fprintf(res, "A\t%s\ttimeout\t%lld\t%s\thelper %s did not return within %u s "
+			        "(copy_replay stops it at its own limit, 10 s, and says so)\n", name,
+			        (long long)st.st_mtime, req, t->helper->name, req_timeout);
 			continue;
+		case J_CLEAN:
+		case J_NOT_RUN:
+			if (hung_before) /* libFuzzer saw it hang: still a timeout problem */
+				fprintf(res, "A\t%s\ttimeout\t%lld\t%s\tlibFuzzer stopped it at its "
+				        "-timeout; it returned within %u s here (slow or flaky)\n", name,
+				        (long long)st.st_mtime, req, req_timeout);
+			else
+				fprintf(res, "A\t%s\tclean\t%lld\treplays without a finding (an "
+				        "out-of-memory or a flaky input)\n", name, (long long)st.st_mtime);
+			continue;
+		case J_FINDING:
+			break;
 		}
-		fprintf(res, "A\t%s\tfinding\t%lld\t", name, (long long)st.st_mtime);
-		for (k = 0; k < nk; k++) {
-			fprintf(res, "%s%s", k ? ";" : "", keys[k]);
-			for (i = 0; i < nseen && strcmp(seen[i].key, keys[k]) != 0; i++)
-				;
-			if (i == nseen && nseen < MAX_GROUPS) {
-				memcpy(seen[nseen].key, keys[k], sizeof keys[k]);
-				seen[nseen++].q = q;
-			}
+		fprintf(res, "A\t%s\tfinding\t%lld\t%s\t%u\n", name, (long long)st.st_mtime, c.key,
+		        c.rules);
+		for (i = 0; i < nseen && strcmp(seen[i].c.key, c.key) != 0; i++)
+			;
+		if (i == nseen && nseen < MAX_GROUPS) {
+			seen[nseen].c = c;
+			seen[nseen++].q = q;
 		}
-		fputc('\n', res);
 	}
 	for (e = 0; e < ne; e++)
 		free(ents[e]);
@@ -308,15 +421,17 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 
 	/* one minimal reproducer per problem, its log and its picture */
 	for (i = 0; i < nseen; i++) {
-		char req[512], logp[700], svgp[700], sentence[1024] = "";
-		unsigned rule = (unsigned)atoi(seen[i].key + 1);
+		char logp[700], svgp[700], sentence[1024] = "";
 		FILE *lf, *sf;
 		size_t o = 0;
 
-		fprintf(res, "S\t(minimising %s)\n", seen[i].key);
+		fprintf(res, "S\t(minimising %s)\n", seen[i].c.key);
 		fflush(res);
-		q = minimise(t, &seen[i].q, seen[i].key);
-		judge(t, &q, &in, f, &nf, keys);
+		q = minimise(t, &seen[i].q, &seen[i].c);
+		if (judge(t, &q, &in, f, &nf, &c) != J_FINDING) {
+			q = seen[i].q; /* flaky: keep the artifact's own request */
+			judge(t, &q, &in, f, &nf, &c);
+		}
 		fuzz_request_args(req, sizeof req, &q, t->profile->name);
 		snprintf(logp, sizeof logp, "report/%s-%u.log", t->name, i + 1);
 		snprintf(svgp, sizeof svgp, "report/%s-%u.svg", t->name, i + 1);
@@ -332,17 +447,13 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			svg_access_map(sf, &q, in.recs, in.nrecs, f, nf);
 			fclose(sf);
 		}
-		/* the problem's own rule first, then what else the minimal request breaks */
-		for (k = 0; k < nf; k++)
-			if (f[k].rule == rule && f[k].severity == MMIO_SEV_ERROR)
-				o += (size_t)snprintf(sentence, sizeof sentence, "R%u %s: %s", rule,
-				                      rule_name(rule), f[k].why);
+		/* every rule the minimal request breaks, in rule order */
 		for (k = 0; k < nf && o < sizeof sentence; k++)
-			if (f[k].rule != rule && f[k].severity == MMIO_SEV_ERROR)
+			if (f[k].severity == MMIO_SEV_ERROR)
 				o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sR%u %s: %s",
 				                      o ? " | " : "", f[k].rule, rule_name(f[k].rule),
 				                      f[k].why);
-		fprintf(res, "G\t%s\t%s\t%u\t%s\t%s\t%s\n", seen[i].key, req, q.len, svgp, logp,
+		fprintf(res, "G\t%s\t%s\t%u\t%s\t%s\t%s\n", seen[i].c.key, req, q.len, svgp, logp,
 		        sentence);
 		fflush(res);
 	}
@@ -362,15 +473,8 @@ group_for(unsigned ti, const char *sig)
 		return NULL;
 	memset(&groups[ngroups], 0, sizeof groups[ngroups]);
 	groups[ngroups].target = ti;
-	snprintf(groups[ngroups].sig, SIG_LEN, "%s", sig);
+	snprintf(groups[ngroups].sig, CAUSE_LEN, "%s", sig);
 	return &groups[ngroups++];
-}
-
-/* The rule of a problem key ("R3 S vector"); lost records count as none. */
-static uint16_t
-rules_of(const char *key)
-{
-	return key[0] == 'R' ? (uint16_t)(1u << (atoi(key + 1) & 15)) : 0;
 }
 
 /* Split a tab-separated line in place; returns the field count. */
@@ -393,7 +497,7 @@ fields(char *line, char **f, int max)
 static int
 triage_target(unsigned ti, bool with_report)
 {
-	char res_path[2600], line[4096], last[512] = "", *fl[8];
+	char res_path[2600], line[8192], last[512] = "", *fl[8];
 	bool resume = false;
 	FILE *res;
 	int status, nf;
@@ -448,32 +552,41 @@ triage_target(unsigned ti, bool with_report)
 		nf = fields(line, fl, 8);
 		if (fl[0][0] == 'A' && nf >= 5) {
 			n_artifacts++;
-			if (!strcmp(fl[2], "finding")) {
+			if (!strcmp(fl[2], "finding") && nf >= 6) {
 				time_t t = (time_t)atoll(fl[3]);
-				char *key, *save = NULL;
+				struct group *g = group_for(ti, fl[4]);
 
-				for (key = strtok_r(fl[4], ";", &save); key; key = strtok_r(NULL, ";", &save)) {
-					struct group *g = group_for(ti, key);
+				if (!g)
+					continue;
+				g->count++;
+				if (!g->first_seen || t < g->first_seen) {
+					g->first_seen = t;
+					snprintf(g->first_artifact, sizeof g->first_artifact, "%s", fl[1]);
+				}
+				g->rules |= (uint16_t)atoi(fl[5]);
+			} else if (!strcmp(fl[2], "timeout") && nf >= 6) {
+				time_t t = (time_t)atoll(fl[3]);
+				struct group *g = group_for(ti, "(timeout)");
 
-					if (!g)
-						continue;
-					g->count++;
-					if (!g->first_seen || t < g->first_seen) {
-						g->first_seen = t;
-						snprintf(g->first_artifact, sizeof g->first_artifact, "%s", fl[1]);
-					}
-					g->rules = rules_of(key);
+				n_timeout++;
+				if (!g)
+					continue;
+				g->kind = P_TIMEOUT;
+				g->count++;
+				if (!g->first_seen || t < g->first_seen || !g->request[0]) {
+					g->first_seen = t;
+					snprintf(g->first_artifact, sizeof g->first_artifact, "%s", fl[1]);
+					snprintf(g->request, sizeof g->request, "%s", fl[4]);
+					snprintf(g->sentence, sizeof g->sentence, "%s", fl[5]);
 				}
 			} else if (!strcmp(fl[2], "clean")) {
 				n_clean++;
 				note("- `%s/%s`: %s\n", targets[ti].name, fl[1], fl[4]);
 			} else if (!strcmp(fl[2], "crash")) {
 				struct group *g;
-				char sig[SIG_LEN];
-
 				n_crash++;
-				snprintf(sig, sizeof sig, "helper crash");
-				if ((g = group_for(ti, sig))) {
+				if ((g = group_for(ti, "(helper crash)"))) {
+					g->kind = P_CRASH;
 					g->count++;
 					g->rules = 0;
 					snprintf(g->first_artifact, sizeof g->first_artifact, "%s", fl[1]);
@@ -504,8 +617,9 @@ triage_target(unsigned ti, bool with_report)
 
 /* ---- the report ---------------------------------------------------------------------- */
 
+/* The text of a file of the run folder into the Markdown report. */
 static void
-copy_file(FILE *out, const char *rel, bool escape)
+copy_file(FILE *out, const char *rel)
 {
 	char path[2600], buf[4096];
 	FILE *in;
@@ -513,39 +627,12 @@ copy_file(FILE *out, const char *rel, bool escape)
 
 	snprintf(path, sizeof path, "%s/%s", rundir, rel);
 	if (!(in = fopen(path, "r"))) {
-		fprintf(out, "(missing: %s)", rel);
+		fprintf(out, "(missing: %s)\n", rel);
 		return;
 	}
-	while ((n = fread(buf, 1, sizeof buf - 1, in)) > 0) {
-		if (escape) {
-			buf[n] = 0;
-			html_escape(out, buf);
-		} else {
-			fwrite(buf, 1, n, out);
-		}
-	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
 	fclose(in);
-}
-
-/* An SVG file inlined in HTML: without its XML prolog. */
-static void
-inline_svg(FILE *out, const char *rel)
-{
-	char path[2600], *buf = NULL, *s;
-	size_t cap = 0;
-	FILE *in;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "%s/%s", rundir, rel);
-	if (!(in = fopen(path, "r")))
-		return;
-	n = getdelim(&buf, &cap, 0, in);
-	fclose(in);
-	if (n > 0) {
-		s = strstr(buf, "<svg");
-		fputs(s ? s : buf, out);
-	}
-	free(buf);
 }
 
 static void
@@ -561,20 +648,54 @@ when(char *b, size_t n, time_t t)
 	strftime(b, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* "R3 S vector" -> "R3 write-once, by vector stores" */
+/* "R3 R5" (short) or "R3 write-once, R5 aligned" (long) */
 static void
-problem_title(const char *key, char *b, size_t n)
+rules_text(uint16_t rules, bool names, char *b, size_t n)
 {
-	unsigned rule;
-	char kind, cls[24];
+	size_t o = 0;
+	unsigned r;
 
-	if (sscanf(key, "R%u %c %23s", &rule, &kind, cls) == 3)
-		snprintf(b, n, "R%u %s, by %s %s", rule, rule_name(rule), cls,
-		         kind == 'S' ? "stores" : "loads");
-	else if (sscanf(key, "R%u", &rule) == 1)
-		snprintf(b, n, "R%u %s", rule, rule_name(rule));
+	b[0] = 0;
+	for (r = 1; r <= MMIO_NRULES && o < n; r++)
+		if (rules >> r & 1)
+			o += (size_t)snprintf(b + o, n - o, names ? "%sR%u %s" : "%sR%u",
+			                      o ? (names ? ", " : " ") : "", r, rule_name(r));
+}
+
+/* What a problem is, for its one line: "R3 write-once, R5 aligned" or "timeout". */
+static void
+problem_what(const struct group *g, char *b, size_t n)
+{
+	if (g->kind == P_TIMEOUT)
+		snprintf(b, n, "timeout: the helper did not return");
+	else if (g->kind == P_CRASH)
+		snprintf(b, n, "the helper crashed");
+	else if (g->rules)
+		rules_text(g->rules, true, b, n);
 	else
-		snprintf(b, n, "%s", key);
+		snprintf(b, n, "records lost");
+}
+
+/* The instructions of a cause, at most 4 of them shown: "`a`, `b` and 3 more". */
+static void
+problem_where(const struct group *g, bool md, char *b, size_t n)
+{
+	char key[CAUSE_LEN], *tok, *save = NULL;
+	unsigned shown = 0, total = 0;
+	size_t o = 0;
+
+	b[0] = 0;
+	if (g->kind != P_FINDING)
+		return;
+	snprintf(key, sizeof key, "%s", g->sig);
+	for (tok = strtok_r(key, ",", &save); tok; tok = strtok_r(NULL, ",", &save), total++)
+		if (shown < 4 && o < n) {
+			o += (size_t)snprintf(b + o, n - o, md ? "%s`%s`" : "%s%s", shown ? ", " : "",
+			                      tok);
+			shown++;
+		}
+	if (total > shown && o < n)
+		snprintf(b + o, n - o, " and %u more", total - shown);
 }
 
 static int
@@ -584,21 +705,30 @@ cmp_group(const void *a, const void *b)
 
 	if (x->target != y->target)
 		return x->target < y->target ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
 	if (x->rules != y->rules)
 		return x->rules < y->rules ? -1 : 1;
 	return strcmp(x->sig, y->sig);
 }
 
+/* "build/copy_replay ..." for a problem: its minimal request, or its artifact. */
+static void
+reproducer(const struct group *g, char *b, size_t n)
+{
+	snprintf(b, n, "build/copy_replay %s%s", repro_flags, g->request);
+}
+
 static void
 write_report(void)
 {
-	char path[2600], t[64];
+	char path[2600], t[64], what[512], where[CAUSE_LEN + 64], repro[2700];
 	FILE *md, *html;
 	unsigned i, r, ti;
 
 	qsort(groups, ngroups, sizeof groups[0], cmp_group);
 	for (i = 0; i < ngroups; i++)
-		snprintf(groups[i].id, sizeof groups[i].id, "F%u", i + 1);
+		snprintf(groups[i].id, sizeof groups[i].id, "P%u", i + 1);
 
 	snprintf(path, sizeof path, "%s/report.md", rundir);
 	md = fopen(path, "w");
@@ -611,53 +741,50 @@ write_report(void)
 	}
 
 	fprintf(md, "# mmiorig overnight report\n\n%u targets, %u artifacts, **%u distinct "
-	        "findings**; %u artifacts replayed clean, %u skipped, %u crashed the helper.\n\n",
-	        ntargets, n_artifacts, ngroups, n_clean, n_skipped, n_crash);
-	fprintf(html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	        "<title>mmiorig overnight report</title><style>\n"
-	        "body{font-family:sans-serif;margin:2em;max-width:1500px;color:#222}"
-	        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:3px 8px;"
-	        "text-align:center}th{background:#eee}.bad{background:#f4b6b6;font-weight:bold}"
-	        ".ok{background:#cfeccf}pre{background:#f6f6f6;padding:8px;overflow-x:auto;"
-	        "font-size:12px}code{background:#f0f0f0;padding:1px 4px}"
-	        "h3{border-top:2px solid #ccc;padding-top:1em}svg{max-width:100%%;height:auto}\n"
-	        "</style></head><body>\n<h1>mmiorig overnight report</h1>\n<p>%u targets, "
-	        "%u artifacts, <b>%u distinct findings</b>; %u artifacts replayed clean, %u "
-	        "skipped, %u crashed the helper.</p>\n", ntargets, n_artifacts, ngroups,
-	        n_clean, n_skipped, n_crash);
+	        "problems**; %u timed out, %u replayed clean, %u skipped, %u crashed the helper.\n\n",
+	        ntargets, n_artifacts, ngroups, n_timeout, n_clean, n_skipped, n_crash);
+	page_begin(html, "mmiorig overnight report");
+	fprintf(html, "<h1>mmiorig overnight report</h1>\n<p>%u targets, %u artifacts, <b>%u "
+	        "distinct problems</b>; %u timed out, %u replayed clean, %u skipped, %u crashed "
+	        "the helper.</p>\n", ntargets, n_artifacts, ngroups, n_timeout, n_clean, n_skipped,
+	        n_crash);
 
-	/* the helper x rule matrix: distinct findings breaking each rule */
-	fprintf(md, "## Verdicts\n\nDistinct findings per rule (blank: never broken).\n\n"
+	/* the helper x profile x rule matrix: distinct problems breaking each rule */
+	fprintf(md, "## Verdicts\n\nDistinct problems per rule (blank: never broken).\n\n"
 	        "| helper | profile | verdict |");
-	fprintf(html, "<h2>Verdicts</h2><p>Distinct findings per rule (blank: never broken)."
-	        "</p>\n<table><tr><th>helper</th><th>profile</th><th>verdict</th>");
+	fprintf(html, "<h2>Verdicts</h2>\n<p>Distinct problems per rule (blank: never broken)."
+	        "</p>\n<table class=\"grid\"><tr><th>helper</th><th>profile</th><th>verdict</th>");
 	for (r = 1; r <= MMIO_NRULES; r++) {
 		fprintf(md, " R%u |", r);
 		fprintf(html, "<th title=\"%s\">R%u</th>", rule_name(r), r);
 	}
-	fprintf(md, "\n|---|---|---|");
-	fprintf(html, "</tr>\n");
-	for (r = 1; r <= MMIO_NRULES; r++)
+	fprintf(md, " hang |\n|---|---|---|");
+	fprintf(html, "<th>hang</th></tr>\n");
+	for (r = 0; r <= MMIO_NRULES; r++)
 		fprintf(md, "---|");
 	fputc('\n', md);
 	for (ti = 0; ti < ntargets; ti++) {
-		unsigned per[MMIO_NRULES + 1] = { 0 }, total = 0;
+		unsigned per[MMIO_NRULES + 1] = { 0 }, total = 0, hangs = 0;
 
 		for (i = 0; i < ngroups; i++)
 			if (groups[i].target == ti) {
 				total++;
+				hangs += groups[i].kind == P_TIMEOUT;
 				for (r = 1; r <= MMIO_NRULES; r++)
 					per[r] += groups[i].rules >> r & 1;
 			}
 		fprintf(md, "| %s | %s | %s |", targets[ti].helper->name, targets[ti].profile->name,
 		        total ? "**FAIL**" : "pass");
-		fprintf(html, "<tr><td>%s</td><td>%s</td><td class=\"%s\">%s</td>",
-		        targets[ti].helper->name, targets[ti].profile->name, total ? "bad" : "ok",
-		        total ? "FAIL" : "pass");
-		for (r = 1; r <= MMIO_NRULES; r++) {
-			if (per[r]) {
-				fprintf(md, " %u |", per[r]);
-				fprintf(html, "<td class=\"bad\">%u</td>", per[r]);
+		fputs("<tr><td>", html);
+		html_escape(html, targets[ti].helper->name);
+		fprintf(html, "</td><td>%s</td><td class=\"%s\">%s</td>", targets[ti].profile->name,
+		        total ? "bad" : "ok", total ? "FAIL" : "pass");
+		for (r = 1; r <= MMIO_NRULES + 1; r++) {
+			unsigned v = r <= MMIO_NRULES ? per[r] : hangs;
+
+			if (v) {
+				fprintf(md, " %u |", v);
+				fprintf(html, "<td class=\"bad\">%u</td>", v);
 			} else {
 				fprintf(md, " |");
 				fprintf(html, "<td></td>");
@@ -669,43 +796,82 @@ write_report(void)
 	fprintf(html, "</table>\n");
 
 	/* the list a maintainer reads first: one line per distinct problem */
-	if (ngroups) {
-		fprintf(md, "\n## At a glance\n\n");
-		fprintf(html, "<h2>At a glance</h2>\n<ol>\n");
-		for (i = 0; i < ngroups; i++) {
-			char title[128];
-
-			problem_title(groups[i].sig, title, sizeof title);
-			fprintf(md, "- **%s** %s under %s: %s (seen %u, minimal length %u)\n", groups[i].id,
-			        targets[groups[i].target].helper->name,
-			        targets[groups[i].target].profile->name, title, groups[i].count,
-			        groups[i].min_len);
-			fprintf(html, "<li><a href=\"#%s\">%s</a> %s under %s: %s (seen %u, minimal "
-			        "length %u)</li>\n", groups[i].id, groups[i].id,
-			        targets[groups[i].target].helper->name,
-			        targets[groups[i].target].profile->name, title, groups[i].count,
-			        groups[i].min_len);
-		}
-		fprintf(html, "</ol>\n");
-	}
-
-	fprintf(md, "\n## Findings\n");
-	fprintf(html, "<h2>Findings</h2>\n");
+	fprintf(md, "\n## Problems\n\n");
+	fprintf(html, "<h2>Problems</h2>\n");
 	if (!ngroups) {
-		fprintf(md, "\nNone.\n");
+		fprintf(md, "None.\n");
 		fprintf(html, "<p>None.</p>\n");
+	} else {
+		fprintf(html, "<ol>\n");
+	}
+	for (i = 0; i < ngroups; i++) {
+		const struct group *g = &groups[i];
+		const struct target *tg = &targets[g->target];
+
+		problem_what(g, what, sizeof what);
+		problem_where(g, true, where, sizeof where);
+		reproducer(g, repro, sizeof repro);
+		fprintf(md, "- **%s** %s under %s: %s%s%s (seen %u", g->id, tg->helper->name,
+		        tg->profile->name, what, where[0] ? " at " : "", where, g->count);
+		if (g->kind == P_FINDING)
+			fprintf(md, ", minimal length %u)\n", g->min_len);
+		else
+			fprintf(md, "): `%s`\n", repro);
+		problem_where(g, false, where, sizeof where);
+		fprintf(html, "<li><a href=\"#%s\">%s</a> ", g->id, g->id);
+		html_escape(html, tg->helper->name);
+		fprintf(html, " under %s: %s", tg->profile->name, what);
+		if (where[0]) {
+			fputs(" at <code>", html);
+			html_escape(html, where);
+			fputs("</code>", html);
+		}
+		fprintf(html, " (seen %u", g->count);
+		if (g->kind == P_FINDING) {
+			fprintf(html, ", minimal length %u)</li>\n", g->min_len);
+		} else {
+			fputs("): <code>", html);
+			html_escape(html, repro);
+			fputs("</code></li>\n", html);
+		}
+	}
+	if (ngroups)
+		fprintf(html, "</ol>\n");
+
+	/* then the evidence, problem by problem */
+	if (ngroups) {
+		fprintf(md, "\n## Details\n");
+		fprintf(html, "<h2>Details</h2>\n");
 	}
 	for (i = 0; i < ngroups; i++) {
 		struct group *g = &groups[i];
 		const struct target *tg = &targets[g->target];
-		char *s, *save = NULL, sent[sizeof g->sentence], title[128];
+		char *s, *save = NULL, sent[sizeof g->sentence];
 
 		when(t, sizeof t, g->first_seen);
-		problem_title(g->sig, title, sizeof title);
+		problem_what(g, what, sizeof what);
+		reproducer(g, repro, sizeof repro);
 		fprintf(md, "\n### %s · %s under %s · %s\n\n", g->id, tg->helper->name,
-		        tg->profile->name, title);
-		fprintf(html, "<h3 id=\"%s\">%s · %s under %s · %s</h3>\n<ul>\n", g->id, g->id,
-		        tg->helper->name, tg->profile->name, title);
+		        tg->profile->name, what);
+		fprintf(html, "<h3 id=\"%s\">%s · ", g->id, g->id);
+		html_escape(html, tg->helper->name);
+		fprintf(html, " under %s · %s</h3>\n", tg->profile->name, what);
+		if (g->kind == P_FINDING) {
+			char *tok, key[CAUSE_LEN], *save2 = NULL;
+
+			fprintf(md, "Instructions:");
+			fputs("<p>Instructions:", html);
+			snprintf(key, sizeof key, "%s", g->sig);
+			for (tok = strtok_r(key, ",", &save2); tok; tok = strtok_r(NULL, ",", &save2)) {
+				fprintf(md, " `%s`", tok);
+				fputs(" <code>", html);
+				html_escape(html, tok);
+				fputs("</code>", html);
+			}
+			fprintf(md, "\n\n");
+			fputs("</p>\n", html);
+		}
+		fputs("<ul>\n", html);
 		snprintf(sent, sizeof sent, "%s", g->sentence);
 		for (s = strtok_r(sent, "|", &save); s; s = strtok_r(NULL, "|", &save)) {
 			size_t e;
@@ -726,33 +892,30 @@ write_report(void)
 		html_escape(html, g->first_artifact);
 		fputs("</code>).</p>\n", html);
 		if (!g->log_path[0]) {
-			fprintf(md, "Reproduce: `build/copy_replay %s`\n", g->request);
-			fputs("<p>Reproduce: <code>build/copy_replay ", html);
-			html_escape(html, g->request);
-			fputs("</code></p>\n", html);
+			fprintf(md, "Reproduce:\n\n```sh\n%s\n```\n", repro);
+			fputs("<p>Reproduce:</p>\n", html);
+			page_pre(html, repro);
 			continue;
 		}
-		fprintf(md, "Minimal request (length %u); reproduce:\n\n```sh\nbuild/copy_replay %s\n"
-		        "```\n\n![access map of %s](%s)\n\n```\n", g->min_len, g->request, g->id,
+		fprintf(md, "Minimal request (length %u); reproduce:\n\n```sh\n%s\n"
+		        "```\n\n![access map of %s](%s)\n\n```\n", g->min_len, repro, g->id,
 		        g->svg_path);
-		copy_file(md, g->log_path, false);
+		copy_file(md, g->log_path);
 		fprintf(md, "```\n");
-		fprintf(html, "<p>Minimal request (length %u); reproduce:</p><pre>build/copy_replay ",
-		        g->min_len);
-		html_escape(html, g->request);
-		fputs("</pre>\n", html);
-		inline_svg(html, g->svg_path);
-		fputs("<pre>", html);
-		copy_file(html, g->log_path, true);
-		fputs("</pre>\n", html);
+		fprintf(html, "<p>Minimal request (length %u); reproduce:</p>\n", g->min_len);
+		page_pre(html, repro);
+		snprintf(path, sizeof path, "%s/%s", rundir, g->svg_path);
+		page_svg_file(html, path);
+		snprintf(path, sizeof path, "%s/%s", rundir, g->log_path);
+		if (!page_pre_file(html, path))
+			page_pre(html, "(log missing)");
 	}
 	if (notes_len) {
 		fprintf(md, "\n## Artifacts without a finding\n\n%s", notes);
-		fprintf(html, "<h2>Artifacts without a finding</h2><pre>");
-		html_escape(html, notes);
-		fputs("</pre>\n", html);
+		fprintf(html, "<h2>Artifacts without a finding</h2>\n");
+		page_pre(html, notes);
 	}
-	fprintf(html, "</body></html>\n");
+	page_end(html);
 	if (fclose(md) != 0 || fclose(html) != 0) {
 		fprintf(stderr, "copy_triage: writing the report: %s\n", strerror(errno));
 		exit(EXIT_USAGE);
@@ -806,16 +969,15 @@ list_add(char *list, size_t n, const char *name)
 int
 main(int argc, char **argv)
 {
-	char conf[2600], line[512], helpers[8192] = "", profnames[4096] = "";
-	char hflag[8300], pflag[4200], *fargv[64], *v;
-	int fargc = 0, a, err;
+	char conf[2600], line[512], profnames[4096] = "";
+	char pflag[4200], *fargv[64], *v;
+	int fargc = 0, a, err, pass;
 	bool count_only = false;
 	const char *dir = NULL;
 	struct stat st;
 	unsigned ti, ok, np, i;
 	FILE *f;
 
-	helper_add_builtins(catalog); /* run.conf names helpers before fuzz_init runs */
 	fargv[fargc++] = argv[0];
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help") || !strcmp(argv[a], "-help=1")) {
@@ -826,19 +988,20 @@ main(int argc, char **argv)
 			count_only = true;
 		} else if (argv[a][0] != '-' && !dir) {
 			dir = argv[a];
-		} else if (!strncmp(argv[a], "-helper_lib=", 12)) {
-			/* loaded here, before target names are resolved, and only once */
-			for (v = strtok(argv[a] + 12, ","); v; v = strtok(NULL, ","))
-				if (helper_load_plugin(v) != 0) {
-					fprintf(stderr, "copy_triage: %s\n", rig_error());
-					return EXIT_USAGE;
-				}
 		} else if (argv[a][0] != '-' || !strncmp(argv[a], "-helper=", 8) ||
 		           !strncmp(argv[a], "-profile=", 9) || fargc >= 60) {
 			fprintf(stderr, "copy_triage: unexpected argument '%s' (helpers and profiles "
 			        "come from the run folder); see --help\n", argv[a]);
 			return EXIT_USAGE;
 		} else {
+			/* reproducers carry the flags copy_replay needs to make the same request */
+			if ((v = (char *)fuzz_flag(argv[a], "helper_lib")) ||
+			    (v = (char *)fuzz_flag(argv[a], "rules")) ||
+			    (v = (char *)fuzz_flag(argv[a], "bar_size"))) {
+				size_t o = strlen(repro_flags);
+
+				snprintf(repro_flags + o, sizeof repro_flags - o, "%s ", argv[a]);
+			}
 			fargv[fargc++] = argv[a];
 		}
 	}
@@ -863,38 +1026,48 @@ main(int argc, char **argv)
 	if (find_targets() != 0)
 		return EXIT_USAGE;
 
-	/* targets whose helper or profile is unknown are reported and skipped */
-	for (ti = 0, ok = 0; ti < ntargets; ti++) {
-		char name[256], *at;
+	/*
+	 * Targets whose helper or profile is unknown are reported and skipped. The
+	 * profiles are known before the rig opens; the helpers after, once
+	 * fuzz_init has added the built-ins and loaded the run's -helper_lib=
+	 * plugins (every helper is then selected, the targets pick theirs).
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (ti = 0, ok = 0; ti < ntargets; ti++) {
+			char name[256], *at;
 
-		snprintf(name, sizeof name, "%s", targets[ti].name);
-		at = strchr(name, '@');
-		if (at)
-			*at = 0;
-		if (!at || !helper_lookup(name) || !profile_lookup(at + 1)) {
-			fprintf(stderr, "copy_triage: skipping targets/%s: %s\n", targets[ti].name,
-			        !at ? "not helper@profile" : !helper_lookup(name) ? "unknown helper" :
-			        "unknown profile");
-			note("- `targets/%s` skipped: not a known helper@profile\n", targets[ti].name);
-			continue;
+			snprintf(name, sizeof name, "%s", targets[ti].name);
+			at = strchr(name, '@');
+			if (at)
+				*at = 0;
+			if (!at || !profile_lookup(at + 1) || (pass && !helper_lookup(name))) {
+				fprintf(stderr, "copy_triage: skipping targets/%s: %s\n", targets[ti].name,
+				        !at ? "not helper@profile" : !profile_lookup(at + 1) ?
+				        "unknown profile" : "unknown helper");
+				note("- `targets/%s` skipped: not a known helper@profile\n",
+				     targets[ti].name);
+				continue;
+			}
+			if (pass)
+				targets[ti].helper = helper_lookup(name);
+			else
+				list_add(profnames, sizeof profnames, at + 1);
+			targets[ok++] = targets[ti];
 		}
-		targets[ti].helper = helper_lookup(name);
-		list_add(helpers, sizeof helpers, name);
-		list_add(profnames, sizeof profnames, at + 1);
-		targets[ok++] = targets[ti];
+		ntargets = ok;
+		if (!ntargets) {
+			fprintf(stderr, "copy_triage: %s has no helper@profile targets\n", rundir);
+			return EXIT_USAGE;
+		}
+		if (pass)
+			break;
+		snprintf(pflag, sizeof pflag, "-profile=%s", profnames);
+		fargv[fargc++] = pflag;
+		fargv[fargc] = NULL;
+		if ((err = fuzz_init(fargc, fargv, NULL)) != 0)
+			return err;
 	}
-	ntargets = ok;
-	if (!ntargets) {
-		fprintf(stderr, "copy_triage: %s has no helper@profile targets\n", rundir);
-		return EXIT_USAGE;
-	}
-	snprintf(hflag, sizeof hflag, "-helper=%s", helpers);
-	snprintf(pflag, sizeof pflag, "-profile=%s", profnames);
-	fargv[fargc++] = hflag;
-	fargv[fargc++] = pflag;
-	fargv[fargc] = NULL;
-	if ((err = fuzz_init(fargc, fargv, NULL)) != 0)
-		return err;
+	req_timeout = fuzz_options()->timeout;
 	/* the selected profiles carry the run's -rules= switches */
 	for (ti = 0; ti < ntargets; ti++)
 		for (i = 0, fuzz_profile(0, &np); i < np; i++)
@@ -916,7 +1089,8 @@ main(int argc, char **argv)
 		return ngroups ? EXIT_FINDINGS : EXIT_CLEAN;
 	}
 	write_report();
-	printf("copy_triage: %u targets, %u artifacts, %u distinct findings; report: %s/report.md, "
-	       "%s/report.html\n", ntargets, n_artifacts, ngroups, rundir, rundir);
+	printf("copy_triage: %u targets, %u artifacts, %u distinct problems (%u artifacts timed "
+	       "out); report: %s/report.md, %s/report.html\n", ntargets, n_artifacts, ngroups,
+	       n_timeout, rundir, rundir);
 	return ngroups ? EXIT_FINDINGS : EXIT_CLEAN;
 }

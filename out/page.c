@@ -1,7 +1,10 @@
 /*
- * html.c - one request as a self-contained HTML page: what was asked, the
- * access map, the findings, and the text log, in that order, because a
- * reader sent a link wants the verdict first and the evidence after.
+ * page.c - the one HTML page writer: the page frame (page_begin, page_end)
+ * with its CSS, escaped text and files (page_pre, page_pre_file), inlined SVG
+ * documents (page_svg_file), and one request as a page (html_request): what
+ * was asked, the access map, the findings, and the text log, in that order,
+ * because a reader sent a link wants the verdict first and the evidence after.
+ * copy_replay, copy_triage and copy_conformance all write through it.
  *
  * Self-contained means one file that can be mailed or attached to a bug:
  * inline CSS, the SVG inline, no scripts, nothing fetched. The page is also
@@ -51,7 +54,85 @@ static const char page_css[] =
 	".warning .rule{color:#8a5a00}"
 	".meta{color:#666;font-size:.9em}"
 	"pre{background:#f6f6f6;border:1px solid #ddd;padding:.6em;overflow-x:auto;"
-	"font-size:.85em;line-height:1.35}";
+	"font-size:.85em;line-height:1.35}"
+	/* tables of reports (triage matrix, conformance) */
+	"table.grid{border-collapse:collapse;font-size:.9em}"
+	"table.grid td,table.grid th{border:1px solid #bbb;padding:3px 8px;vertical-align:top}"
+	"table.grid th{background:#eee}"
+	"td.bad,td.fail{background:#f4d0d0}td.ok,td.pass{background:#cfeccf}"
+	"code{background:#f0f0f0;padding:1px 4px;font-size:.85em}"
+	"h3{border-top:2px solid #ccc;padding-top:1em}svg{max-width:100%;height:auto}";
+
+void
+page_begin(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
+	      "<head>\n<meta charset=\"utf-8\"/>\n<title>", f);
+	html_escape(f, title ? title : "mmiorig");
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", page_css);
+}
+
+void
+page_end(FILE *f)
+{
+	fputs("</body>\n</html>\n", f);
+}
+
+void
+page_pre(FILE *f, const char *text)
+{
+	fputs("<pre>", f);
+	html_escape(f, text ? text : "");
+	fputs("</pre>\n", f);
+}
+
+/* The whole of a file, NUL-terminated, or NULL. */
+static char *
+slurp(const char *path)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *in = fopen(path, "r");
+
+	if (!in)
+		return NULL;
+	n = getdelim(&buf, &cap, 0, in);
+	if (n < 0 && !ferror(in)) {
+		free(buf);
+		buf = strdup(""); /* an empty file */
+	} else if (n < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(in);
+	return buf;
+}
+
+bool
+page_pre_file(FILE *f, const char *path)
+{
+	char *buf = slurp(path);
+
+	if (!buf)
+		return false;
+	page_pre(f, buf);
+	free(buf);
+	return true;
+}
+
+bool
+page_svg_file(FILE *f, const char *path)
+{
+	char *buf = slurp(path), *s;
+
+	if (!buf)
+		return false;
+	s = strstr(buf, "<svg");
+	fputs(s ? s : buf, f);
+	free(buf);
+	return s != NULL;
+}
 
 /* fprintf's output captured in memory, so a log can be escaped as a whole. */
 static char *
@@ -192,13 +273,11 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
 {
 	struct page p = { q, profile, strategy, r, r ? n : 0, lost, fd, fd ? nf : 0 };
 	const char *name = q->helper && q->helper->name ? q->helper->name : "?";
-	char *buf;
+	char *buf, title[300];
 
-	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n"
-	      "<head>\n<meta charset=\"utf-8\"/>\n<title>mmiorig: ", f);
-	html_escape(f, name);
-	fprintf(f, " %s len %u at 0x%x</title>\n<style>%s</style>\n</head>\n<body>\n",
-	        dir_name(q->dir), q->len, q->dev_off, page_css);
+	snprintf(title, sizeof title, "mmiorig: %s %s len %u at 0x%x", name, dir_name(q->dir),
+	         q->len, q->dev_off);
+	page_begin(f, title);
 	page_header(f, &p);
 
 	fputs("<section>\n<h2>Access map</h2>\n<div class=\"map\">\n", f);
@@ -207,13 +286,10 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
 
 	page_findings(f, &p);
 
-	fputs("<section>\n<h2>Log</h2>\n<pre>", f);
+	fputs("<section>\n<h2>Log</h2>\n", f);
 	buf = capture(page_log, &p);
-	if (buf) {
-		html_escape(f, buf);
-		free(buf);
-	} else {
-		fputs("(the log could not be written: out of memory)\n", f);
-	}
-	fputs("</pre>\n</section>\n</body>\n</html>\n", f);
+	page_pre(f, buf ? buf : "(the log could not be written: out of memory)\n");
+	free(buf);
+	fputs("</section>\n", f);
+	page_end(f);
 }

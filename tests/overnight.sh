@@ -1,7 +1,8 @@
 # overnight.sh - the users' night and morning: a short fuzz-overnight run over
-# memcpy and mmio-copy under arm64-device, its report (matrix, distinct
-# findings, valid SVG, HTML that renders), resuming, bad input; and the
-# exhaustive sweeps and the conformance table.
+# memcpy and mmio-copy under arm64-device, its report (matrix, problems grouped
+# by cause, valid SVG, HTML that renders), resuming, bad input, a hanging
+# helper (a timeout problem, never a pass); and the exhaustive sweeps and the
+# conformance table.
 # Run by tests/run from the repository root.
 . tests/lib.sh
 
@@ -21,6 +22,29 @@ memcpy_art=$run/targets/memcpy@arm64-device/artifacts
 expect_exit "fuzz-overnight: a budget that does not parse exits 2" 2 scripts/fuzz-overnight --no-build -t 8hours "$tmp/x1"
 expect_grep "fuzz-overnight: the bad budget is named" "cannot read the budget '8hours'"
 expect_true "fuzz-overnight: nothing created for a bad budget" "$tmp/x1 exists" test ! -e "$tmp/x1"
+for bad in "" -5m 99999999999999999999h 0 1h99999999999m; do
+	expect_exit "fuzz-overnight: the budget '$bad' is refused with exit 2" 2 scripts/fuzz-overnight --no-build -t "$bad" "$tmp/x1"
+	expect_grep "fuzz-overnight: the refused budget '$bad' is named" "cannot read the budget '$bad'"
+done
+expect_exit "fuzz-overnight: -t without a value exits 2" 2 scripts/fuzz-overnight --no-build -t
+expect_grep "fuzz-overnight: says -t needs a value" '-t needs a value'
+expect_true "fuzz-overnight: nothing created for refused budgets" "$tmp/x1 exists" test ! -e "$tmp/x1"
+echo data >"$tmp/afile"
+expect_exit "fuzz-overnight: a run folder under a file exits 2" 2 scripts/fuzz-overnight --no-build -t 10s "$tmp/afile/run"
+expect_grep "fuzz-overnight: the file in the way is named" "cannot create the run folder $tmp/afile/run: $tmp/afile is a file"
+mkdir -p "$tmp/blocked" && printf 'mmiorig-run 1\nbudget=60\nelapsed=0\n' >"$tmp/blocked/run.conf" && echo x >"$tmp/blocked/targets"
+expect_exit "fuzz-overnight: a run folder with a file in the way exits 2" 2 scripts/fuzz-overnight --no-build -t 10s "$tmp/blocked"
+expect_grep "fuzz-overnight: names the file in the way" "cannot use $tmp/blocked/targets: a file is in the way"
+if ((EUID != 0)); then
+	mkdir -p "$tmp/ro" && chmod 555 "$tmp/ro"
+	expect_exit "fuzz-overnight: an unwritable parent folder exits 2" 2 scripts/fuzz-overnight --no-build -t 10s "$tmp/ro/run"
+	expect_grep "fuzz-overnight: names the unwritable folder" "$tmp/ro is not writable"
+else
+	skip "fuzz-overnight: an unwritable parent folder exits 2" "running as root: permissions do not stop root"
+fi
+expect_exit "fuzz-overnight: a bad --request-timeout exits 2" 2 scripts/fuzz-overnight --no-build --request-timeout 0 "$tmp/x1"
+expect_exit "fuzz-overnight: --help documents --request-timeout" 0 scripts/fuzz-overnight --help
+expect_grep "fuzz-overnight: --help names --request-timeout" '--request-timeout N'
 expect_exit "fuzz-overnight: an unknown helper exits 2" 2 scripts/fuzz-overnight --no-build -t 10s -H nosuch "$tmp/x2"
 expect_grep "fuzz-overnight: the unknown helper is named with the valid ones" "unknown helper 'nosuch'; valid: .*mmio-copy"
 expect_exit "fuzz-overnight: an unknown profile exits 2" 2 scripts/fuzz-overnight --no-build -t 10s -p nosuch "$tmp/x3"
@@ -41,6 +65,10 @@ expect_true "fuzz-overnight over memcpy and mmio-copy runs and judges (exit 0 or
 	"exit $rc: $(tail -n 5 "$tmp/night.log" | tr '\n' ' ')" test "$rc" -le 1
 expect_true "fuzz-overnight writes report.md and report.html" "missing" \
 	test -f "$run/report.md" -a -f "$run/report.html"
+# the status line's exec/s is read from fork mode's "#N: ... time: Ts" lines
+expect_true "fuzz-overnight: the status line shows real executions per second" \
+	"$(grep 'exec/s' "$tmp/night.log" | tail -n 2 | tr '\n' ' ')" \
+	grep -qE '\| [1-9][0-9]* exec/s \|' "$tmp/night.log"
 for f in corpora/copy_fuzzer/*; do cp "$f" "$memcpy_art/crash-seed-${f##*/}"; done
 cp corpora/copy_fuzzer/to-device-len15-offset16 "$memcpy_art/crash-seed-again-len15"
 cp corpora/copy_fuzzer/to-device-len16-aligned "$memcpy_art/crash-seed-again-len16"
@@ -48,15 +76,33 @@ expect_exit "copy_triage on the night's folder exits 1 (findings)" 1 build/copy_
 out=$(cat "$run/report.md" 2>/dev/null)
 expect_grep "report: memcpy fails arm64-device in the matrix" '^\| memcpy \| arm64-device \| \*\*FAIL\*\* \|'
 expect_grep "report: mmio-copy passes arm64-device in the matrix" '^\| mmio-copy \| arm64-device \| pass \|( \|)+$'
-expect_nogrep "report: no finding is about mmio-copy" '^### F[0-9]+ · mmio-copy'
-expect_grep "report: memcpy's overlapping vector stores are a finding (R3)" '^### F[0-9]+ · memcpy under arm64-device · R3 write-once, by vector stores'
-expect_grep "report: memcpy's overlapping scalar stores are a finding (R3)" '^### F[0-9]+ · memcpy under arm64-device · R3 write-once, by scalar stores'
-expect_grep "report: each finding has a one-line reproducer" '^build/copy_replay -helper=memcpy -profile=arm64-device -dir='
-expect_grep "report: an artifact seen twice is one finding seen twice or more" '^Seen ([2-9]|[1-9][0-9]+) times'
-distinct=$(grep -c '^### F' "$run/report.md")
+expect_nogrep "report: no problem is about mmio-copy" '^- \*\*P[0-9]+\*\* mmio-copy '
+# a problem is a cause: its instructions (module+offset) with every rule they break
+insn='`[A-Za-z0-9_.+-]+\+0x[0-9a-f]+`'
+expect_grep "report: a problem line names its rules and its instructions" \
+	"^- \*\*P[0-9]+\*\* memcpy under arm64-device: R[0-9]+ [a-z-]+.* at $insn"
+# to-device-len15-offset16: two overlapping unaligned 8-byte stores, R3 and R5 -> one problem
+expect_grep "report: one code path breaking two rules is one problem (R3 and R5 on one line)" \
+	"^- \*\*P[0-9]+\*\* memcpy under arm64-device: (R[0-9]+ [a-z-]+, )*R3 write-once, (R[0-9]+ [a-z-]+, )*R5 aligned.* at $insn, $insn"
+expect_grep "report: the details name each problem's instructions" "^Instructions: $insn"
+expect_grep "report: each problem has a one-line reproducer" '^build/copy_replay -helper=memcpy -profile=arm64-device -dir='
+expect_grep "report: an artifact seen twice is one problem seen twice or more" '^Seen ([2-9]|[1-9][0-9]+) times'
+# the first screen: the matrix and the problem list come before any details
+first_details=$(grep -n '^### P' "$run/report.md" | head -n 1 | cut -d: -f1)
+last_line=$(grep -n '^- \*\*P[0-9]' "$run/report.md" | tail -n 1 | cut -d: -f1)
+matrix=$(grep -n '^| helper | profile | verdict |' "$run/report.md" | cut -d: -f1)
+expect_true "report: the verdict matrix, then every problem's line, before any details" \
+	"matrix at ${matrix:-none}, last problem line ${last_line:-none}, first details ${first_details:-none}" \
+	test -n "$matrix" -a -n "$last_line" -a -n "$first_details" -a "${matrix:-0}" -lt "${last_line:-0}" -a "${last_line:-0}" -lt "${first_details:-0}"
+distinct=$(grep -c '^### P' "$run/report.md")
+lines=$(grep -c '^- \*\*P[0-9]' "$run/report.md")
 artifacts=$(ls "$memcpy_art" | wc -l)
-expect_true "report: $artifacts artifacts grouped into $distinct distinct findings" \
-	"$artifacts artifacts, $distinct findings" test "$distinct" -ge 3 -a "$artifacts" -gt "$distinct"
+expect_true "report: $artifacts artifacts grouped into $distinct distinct problems, one line each" \
+	"$artifacts artifacts, $distinct problems, $lines lines" \
+	test "$distinct" -ge 3 -a "$artifacts" -gt "$distinct" -a "$lines" -eq "$distinct"
+# no two problems of a target have the same instructions
+dups=$(awk '/^### P/{t=$4} /^Instructions: /{print t, $0}' "$run/report.md" | sort | uniq -d | head -n 1)
+expect_true "report: no two problems share one cause" "duplicate: $dups" test -z "$dups"
 # the reproducer of every finding replays as a finding
 bad=0 replayed=0
 while read -r cmd; do
@@ -65,11 +111,12 @@ while read -r cmd; do
 	[[ $? == 1 ]] || bad=$((bad + 1))
 	replayed=$((replayed + 1))
 done < <(grep '^build/copy_replay ' "$run/report.md")
-expect_true "report: every finding's minimal reproducer replays with its finding" \
-	"$bad of $replayed did not; $distinct findings" test "$bad" -eq 0 -a "$replayed" -eq "$distinct"
-# minimal means minimal: the R3 vector-store finding needs no more than 64 bytes
-len=$(awk '/R3 write-once, by vector stores/{f=1} f && /^Minimal request/{print; exit}' "$run/report.md" | grep -o 'length [0-9]*' | awk '{print $2}')
-expect_true "report: the R3 vector-store reproducer is minimised" "length ${len:-none}" test "${len:-9999}" -le 64
+expect_true "report: every problem's minimal reproducer replays with its finding" \
+	"$bad of $replayed did not; $distinct problems" test "$bad" -eq 0 -a "$replayed" -eq "$distinct"
+# minimal means minimal: the shortest R3 problem needs no more than 64 bytes
+len=$(grep '^- \*\*P[0-9]*\*\* memcpy under arm64-device: .*R3 write-once' "$run/report.md" |
+	grep -o 'minimal length [0-9]*' | awk '{print $3}' | sort -n | head -n 1)
+expect_true "report: the R3 reproducers are minimised" "length ${len:-none}" test "${len:-9999}" -le 64
 
 # pictures: valid XML, and the page renders
 nsvg=0 badsvg=0
@@ -82,9 +129,11 @@ expect_true "report: every access map is valid XML (xmllint)" "$badsvg of $nsvg 
 	test "$nsvg" -gt 0 -a "$badsvg" -eq 0
 # libxml2's HTML parser predates inline SVG, so the page is judged by Chromium below
 nmaps=$(grep -c '^<svg' "$run/report.html")
-nfind=$(grep -c '^### F' "$run/report.md")
-expect_true "report.html inlines one access map per finding" "$nmaps maps, $nfind findings" \
+nfind=$(grep -c '^### P' "$run/report.md")
+expect_true "report.html inlines one access map per problem" "$nmaps maps, $nfind problems" \
 	test "$nmaps" -eq "$nfind" -a "$nfind" -gt 0
+expect_true "report.html is well-formed XML (the page writer escapes everything)" "xmllint failed" \
+	xmllint --noout "$run/report.html"
 chrome=$(command -v chromium || command -v chromium-browser)
 if [[ -n $chrome ]]; then
 	shot() { # URL PNG
@@ -121,6 +170,51 @@ expect_true "resume keeps the corpus" "$corpus_before -> $corpus_after entries" 
 out=$(cat "$run/report.md")
 expect_grep "triage reports and skips an oversized artifact" 'crash-corrupt-oversized` skipped: .*larger than'
 expect_grep "triage reports and skips a non-file artifact" 'crash-not-a-file` skipped: not a regular file'
+
+# --- a hanging helper: a timeout problem, never a pass, and never a hung morning -------
+# tests/plugins/hang.so's helper never returns from 8 bytes on. Triage of seeded
+# artifacts (deterministic): one that hangs, one libFuzzer named timeout-* that
+# hangs too, and one short copy that returns with findings.
+if [[ -f build/plugins/hang.so ]]; then
+	hr=$tmp/hangrun ha=$tmp/hangrun/targets/hang@arm64-device/artifacts
+	mkdir -p "$ha" && echo "mmiorig-run 1" >"$hr/run.conf"
+	printf '\0\0\0\0\x0d\0' >"$ha/crash-len13"
+	printf '\0\0\0\0\x20\0' >"$ha/timeout-len32"
+	printf '\0\0\0\0\x04\0' >"$ha/crash-len4"
+	t0=$(date +%s)
+	expect_exit "copy_triage: a hanging artifact is a finding (exit 1)" 1 \
+		timeout 120 build/copy_triage -helper_lib=build/plugins/hang.so -timeout=1 "$hr"
+	t1=$(date +%s)
+	expect_grep "copy_triage: says how many artifacts timed out" '2 artifacts timed out'
+	expect_true "copy_triage: hanging artifacts cost the time limit, not the morning" \
+		"$((t1 - t0)) s for two 1-s timeouts" test $((t1 - t0)) -lt 30
+	out=$(cat "$hr/report.md" 2>/dev/null)
+	expect_grep "report: the hang is its own problem with a one-line reproducer" \
+		'^- \*\*P[0-9]+\*\* hang under arm64-device: timeout: the helper did not return \(seen 2\): `build/copy_replay -helper_lib=build/plugins/hang.so -helper=hang -profile=arm64-device -dir=to-device -offset=0x0 -len=13 '
+	expect_grep "report: the matrix counts the hang" '^\| hang \| arm64-device \| \*\*FAIL\*\* \|.* 1 \|$'
+	expect_grep "report: the short copy is a problem of its own, by its instruction" \
+		'^- \*\*P[0-9]+\*\* hang under arm64-device: R1 width-exact.* at `hang\.so\+0x[0-9a-f]+`'
+	repro=$(grep -o '`build/copy_replay [^`]*-len=13[^`]*`' "$hr/report.md" | head -n 1 | tr -d '`')
+	# shellcheck disable=SC2086
+	out=$(timeout 60 ${repro:-false} 2>&1)
+	rc=$?
+	expect_true "report: the timeout reproducer replays as a timeout finding (exit 1)" \
+		"exit $rc: $(tail -n 2 <<<"$out" | tr '\n' ' ')" test "$rc" -eq 1
+	expect_grep "report: the timeout reproducer says timeout" '^! timeout error after=[0-9]+s: helper hang did not return'
+	# the night: libFuzzer and the rig both stop the hanging request after 1 s
+	scripts/fuzz-overnight --no-build -t 10s --request-timeout 1 -f "-helper_lib=build/plugins/hang.so" \
+		-H hang "$tmp/hangnight" >"$tmp/hangnight.log" 2>&1
+	rc=$?
+	expect_true "fuzz-overnight: a hanging helper is a finding, never a pass (exit 1)" \
+		"exit $rc: $(tail -n 3 "$tmp/hangnight.log" | tr '\n' ' ')" test "$rc" -eq 1
+	out=$(cat "$tmp/hangnight/report.md" 2>/dev/null)
+	expect_grep "fuzz-overnight: the hang is reported as a timeout problem" \
+		'^- \*\*P[0-9]+\*\* hang under arm64-device: timeout: the helper did not return'
+	out=$(cat "$tmp/hangnight/run.conf" 2>/dev/null)
+	expect_grep "fuzz-overnight: run.conf keeps the request timeout" '^request_timeout=1$'
+else
+	fail "a hanging helper" "build/plugins/hang.so not built (ninja builds it)"
+fi
 
 # --- interrupted: triage still runs, nothing is lost ------------------------------------
 # TERM goes in once the night has found something (waited for, not timed), so
@@ -175,6 +269,13 @@ expect_true "conformance exits 1 when a cell fails" "exit $rc" test "$rc" -eq 1
 expect_grep "conformance: mmio-copy passes every profile" '^\| mmio-copy \| pass \| pass \| pass \| pass \|$'
 expect_grep "conformance: memcpy fails arm64-device with a counterexample" '^\| memcpy \| R1 .*`-helper=memcpy -profile=arm64-device -dir=.*-len=[0-9]+'
 expect_grep "conformance: memcpy passes the ram profile" '^\| memcpy \|.* pass \|$'
+expect_grep "conformance: says how long it will take before starting" '^conformance: 12 sweeps \(3 helpers x 4 profiles\), lengths 0\.\.16, [0-9]+ at a time: at most about [0-9]+'
+expect_grep "conformance: shows progress, k of n sweeps" '^conformance: 12 of 12 sweeps done'
+expect_true "conformance: progress goes to stderr, the table to stdout" "stdout has progress lines" \
+	eval '! scripts/conformance --no-build -n 2 -H mmio-copy -p ram -o "$tmp/conf4" 2>/dev/null | grep -q "sweeps done"'
+expect_true "conformance.html is well-formed XML (written by the page writer)" "xmllint failed" \
+	xmllint --noout "$tmp/conf/conformance.html"
+expect_true "conformance: heatmaps written" "missing" test -f "$tmp/conf/heatmaps/memcpy@arm64-device.svg"
 expect_true "conformance.html written and parses" "missing or invalid" \
 	xmllint --html --noout "$tmp/conf/conformance.html"
 expect_exit "conformance: unknown profile exits 2" 2 scripts/conformance --no-build -p nosuch -o "$tmp/conf2"
