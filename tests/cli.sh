@@ -162,9 +162,9 @@ expect_exit "replay skips what is not an input and judges the rest" 0 $R -helper
 expect_grep "replay says which files it skipped" 'fuzz.log: skipped, not an input'
 if [[ -f build/plugins/misbehave.so ]]; then
 	P=build/plugins/misbehave.so
-	expect_exit "a hanging helper is a finding, not a pass" 1 timeout 60 $R -helper_lib=$P -helper=hang -len=4 -timeout=1
+	expect_exit "a hanging helper is a finding, not a pass" 1 timeout 60 $R -helper_lib=build/plugins/hang.so -helper=hang -len=8 -timeout=1
 	expect_grep "the hang is reported as a timeout with its reproducer" '^! timeout error after=1s: helper hang'
-	expect_grep "the timeout carries a replay command" '^# replay: build/copy_replay -helper_lib='
+	expect_grep "the timeout carries a replay command" '^# replay: build/copy_replay -helper_lib=build/plugins/hang.so'
 	for s in emulate step; do
 		expect_exit "$s: a store one byte before the BAR is a finding" 1 $R -helper_lib=$P -helper=store-before -len=4 -offset=0 -strategy=$s
 		expect_grep "$s: the stray store is recorded at -0x1 and judged R9" '^! R9 in-bounds error at=-0x1'

@@ -1,17 +1,9 @@
 /*
- * misbehave.c - helpers that break the rig's assumptions on purpose, for the
- * CLI tests: one hangs (a timeout must be a finding, never a pass), one
- * stores a byte just before the BAR (the guard page must catch it: R9).
+ * misbehave.c - a helper that strays on purpose, for the CLI tests: it
+ * stores a byte just before the BAR, which the guard page must catch (R9).
+ * (A helper that hangs is tests/plugins/hang.c.)
  */
 #include "mmiorig.h"
-
-static void
-hang(void *dst, const void *src, size_t len)
-{
-	(void)dst, (void)src, (void)len;
-	for (;;)
-		__asm__ volatile("" ::: "memory");
-}
 
 static void
 store_before(void *dst, const void *src, size_t len)
@@ -25,7 +17,6 @@ store_before(void *dst, const void *src, size_t len)
 }
 
 static const struct mmio_helper helpers[] = {
-	{ .name = "hang", .pattern = "never returns", .copy = { hang } },
 	{ .name = "store-before", .pattern = "B@-1, then one B per byte",
 	  .copy = { store_before } },
 };
