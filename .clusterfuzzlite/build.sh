@@ -55,7 +55,7 @@ compile() {
 objs=()
 pids=()
 n=0
-for s in rig/*.c rig/x86_64/*.c out/*.c helpers/*.c fuzz/copy_fuzzer.c fuzz/libfuzzer_driver.c; do
+for s in rig/*.c rig/x86_64/*.c rig/x86_64/*.S out/*.c helpers/*.c fuzz/copy_fuzzer.c fuzz/libfuzzer_driver.c; do
 	if [[ $s == rig/* || $s == out/* ]]; then extra=("${rigflags[@]}"); else extra=(); fi
 	compile "$s" "${extra[@]}" >"$obj/list.$n" &
 	pids+=($!)

@@ -490,6 +490,34 @@ step_end(void)
 	}
 }
 
+/* exec's hooks: each run of the copy is recorded and put to the model as a
+ * step of an instruction with just those accesses. */
+static bool
+exec_before(const struct insn *in, const struct insn_access *a, unsigned n)
+{
+	struct insn el = *in;
+
+	el.naccess = (uint8_t)n;
+	memcpy(el.access, a, n * sizeof *a);
+	if (!cpu_before(&el))
+		return false;
+	cpu_record(&el);
+	return true;
+}
+
+static bool
+in_view_whole(uint64_t addr, unsigned n)
+{
+	return addr >= lg.view && addr + n <= lg.view + lg.size;
+}
+
+static const struct exec_hooks exec_hooks = {
+	.before = exec_before,
+	.after = step_end,
+	.in_view = in_view_whole,
+	.in_bar = in_trap,
+};
+
 /* An instruction the architecture can neither emulate nor step: record what it
  * would have accessed as unknown, skip it, and make the verdict incomplete. */
 static void
@@ -559,11 +587,7 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 	} else if (lg.strategy == LOG_EXEC && exec_fits(uc, &in)) {
 		/* the instruction's own copy, on the alias: records and the model's say
 		 * as for a step, without the second trap */
-		if (cpu_before(&in)) {
-			cpu_record(&in);
-			lg.arch->exec(uc, &in, (int64_t)((uint64_t)lg.bar->alias - lg.view));
-			step_end();
-		}
+		lg.arch->exec(uc, &in, (int64_t)((uint64_t)lg.bar->alias - lg.view), &exec_hooks);
 	} else if (lg.arch->can_step) {
 		if (lg.strategy != LOG_STEP)
 			lg.fallbacks++;

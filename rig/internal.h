@@ -212,6 +212,20 @@ struct insn_mem {
 	bool (*in_bar)(uint64_t addr, unsigned n);
 };
 
+/*
+ * What exec tells the logger, around each run of the instruction's copy: the
+ * accesses a[0..n) it is about to make (before: the model may refuse them, and
+ * false is returned with the fault queued; the records are made), and that it
+ * made them (after). in_view: [addr, addr+n) lies wholly inside the view, the
+ * only place re-basing reaches; in_bar: it touches the view or its guards.
+ */
+struct exec_hooks {
+	bool (*before)(const struct insn *in, const struct insn_access *a, unsigned n);
+	void (*after)(void);
+	bool (*in_view)(uint64_t addr, unsigned n);
+	bool (*in_bar)(uint64_t addr, unsigned n);
+};
+
 struct arch_ops {
 	const char *name;  /* "x86-64", "arm64" */
 	bool can_step;     /* hardware single step is available to user space */
@@ -237,9 +251,11 @@ struct arch_ops {
 	/* The exec strategy (NULL where the architecture has none): whether the
 	 * instruction's own copy can run here with its operand re-based, and running
 	 * it with the operand moved by delta bytes (view to alias), registers and pc
-	 * updated. In the fault handler. */
+	 * updated, telling the logger through h before and after each run of the
+	 * copy (once, or once per element of a string). In the fault handler. */
 	bool (*can_exec)(const ucontext_t *uc, const struct insn *in);
-	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta);
+	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta,
+	             const struct exec_hooks *h);
 };
 
 /* The architecture this build runs on: rig/<arch>/ provides it. */

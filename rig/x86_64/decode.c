@@ -730,7 +730,7 @@ done:
 /*
  * Whether the exec strategy can run this instruction's own copy with its
  * memory operand re-based by moving one general register, the operand's
- * base: one plain [base + index*scale + disp] operand (a read-modify-write's
+ * base (a string move moves rsi and rdi, one element at a time): one plain [base + index*scale + disp] operand (a read-modify-write's
  * two accesses are that one operand), 64-bit addressing, no segment override,
  * no rip or rsp anywhere in the instruction (the copy runs elsewhere, on the
  * handler's stack), no branch, no string (its registers walk), no VSIB; and
@@ -748,8 +748,21 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 	uint8_t sh;
 
 	t->exec_ok = 0;
-	if (!t->len || t->nmem == 0 || t->op == OP_MOVS || t->op == OP_STOS || t->op == OP_LODS ||
-	    t->op == OP_MOVDIR64B || t->chunked || t->trunc || t->bit_reg >= 0)
+	if (t->len && (t->op == OP_MOVS || t->op == OP_STOS || t->op == OP_LODS)) {
+		/* a string move: one element at a time, without its rep prefix (string
+		 * templates exist only for 64-bit addressing without a segment) */
+		unsigned k, o = 0;
+
+		for (k = 0; k < t->len; k++)
+			if (k >= di->raw.prefix_count || (t->bytes[k] != 0xf3 && t->bytes[k] != 0xf2))
+				t->exec_bytes[o++] = t->bytes[k];
+		t->exec_len = (uint8_t)o;
+		t->exec_string = 1;
+		t->exec_ok = 1;
+		return;
+	}
+	if (!t->len || t->nmem == 0 || t->op == OP_MOVDIR64B || t->chunked || t->trunc ||
+	    t->bit_reg >= 0)
 		return;
 	for (i = 0; i < t->nmem; i++) {
 		const struct memref *o = &t->mem[i];

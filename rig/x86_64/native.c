@@ -7,11 +7,12 @@
  *
  * How: the template says which general register is the operand's base
  * (decode.c refuses anything else: rip-relative or fs/gs operands, rsp or rip
- * as an operand, branches, strings, VSIB, a base register the instruction
- * also reads as data). A copy of the instruction goes into a slot of an
+ * as an operand, branches, VSIB, a base register the instruction also reads
+ * as data or overwrites in part). String moves run one element at a time,
+ * with rsi and rdi moved where they point into the view. A copy of the instruction goes into a slot of an
  * executable scratch area, prepared outside the handler and filled on the
  * first fault of each template (helpers repeat their instructions), followed
- * by a jump back into the trampoline (native.S). The frame's general
+ * by a jump back into the trampoline (tramp.S). The frame's general
  * registers and flags are loaded, the base moved by the view-to-alias
  * distance, the vector state restored from and saved to the frame's XSAVE
  * area when the instruction touches it, and the results copied back; the
@@ -27,7 +28,7 @@
 
 #include "x86_64.h"
 
-/* What native.S loads and stores: x86 register order, then rflags. */
+/* What tramp.S loads and stores: x86 register order, then rflags. */
 struct x86_xctx {
 	uint64_t g[16];  /* rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
 	uint64_t rflags; /* offset 128 */
@@ -70,22 +71,22 @@ x86_exec_init(void)
 	return 0;
 }
 
+/* The slot holding these bytes of t's instruction, filled if it holds others. */
 static const uint8_t *
-slot_for(const struct tmpl *t)
+slot_for(const struct tmpl *t, const uint8_t *bytes, unsigned len)
 {
 	unsigned i = (unsigned)((t->pc ^ t->pc >> 8) % NSLOTS);
 	uint8_t *s = xs_slots.code + (size_t)i * SLOT_SIZE;
 	uint64_t back = (uint64_t)x86_exec_back;
 
-	if (xs_slots.pc[i] != t->pc || xs_slots.len[i] != t->len ||
-	    memcmp(s, t->bytes, t->len) != 0) {
-		memcpy(s, t->bytes, t->len);
-		s[t->len] = 0xff; /* jmp *0(%rip) */
-		s[t->len + 1] = 0x25;
-		memset(s + t->len + 2, 0, 4);
-		memcpy(s + t->len + 6, &back, 8);
+	if (xs_slots.pc[i] != t->pc || xs_slots.len[i] != len || memcmp(s, bytes, len) != 0) {
+		memcpy(s, bytes, len);
+		s[len] = 0xff; /* jmp *0(%rip) */
+		s[len + 1] = 0x25;
+		memset(s + len + 2, 0, 4);
+		memcpy(s + len + 6, &back, 8);
 		xs_slots.pc[i] = t->pc;
-		xs_slots.len[i] = t->len;
+		xs_slots.len[i] = (uint8_t)len;
 	}
 	return s;
 }
@@ -104,29 +105,102 @@ x86_can_exec(const ucontext_t *uc, const struct insn *in)
 	return true;
 }
 
-void
-x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta)
+/* Run the slot on the frame's registers with register `moved` (x86 numbers,
+ * bit per register) moved by delta and back, flags carried, rfbm components. */
+static void
+run_copy(ucontext_t *uc, const uint8_t *slot, unsigned moved, unsigned written, int64_t delta,
+         void *xsave, uint64_t rfbm)
 {
-	const struct tmpl *t = in->tmpl;
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct x86_xctx ctx;
-	struct fpview v;
-	uint64_t rfbm = 0;
 	unsigned r;
 
 	for (r = 0; r < 16; r++)
-		ctx.g[r] = (uint64_t)g[frame_reg[r]];
+		ctx.g[r] = (uint64_t)g[frame_reg[r]] + ((moved >> r & 1) ? (uint64_t)delta : 0);
 	ctx.rflags = (uint64_t)g[REG_EFL] & ~0x100ull; /* never trace the copy */
-	ctx.g[t->exec_base] += (uint64_t)delta;
+	x86_exec_tramp(&ctx, slot, xsave, rfbm);
+	for (r = 0; r < 16; r++)
+		if (r != 4)
+			g[frame_reg[r]] = (greg_t)(ctx.g[r] -
+			        ((moved >> r & 1) && !(written >> r & 1) ? (uint64_t)delta : 0));
+	g[REG_EFL] = (greg_t)(((uint64_t)g[REG_EFL] & ~USER_FLAGS) | (ctx.rflags & USER_FLAGS));
+}
+
+/*
+ * A string move, one element per run of its copy without the rep prefix:
+ * rsi and rdi are moved to the alias where they point into the view, rcx is
+ * counted here. Like emulate's string runner, it stops at the first element
+ * that touches no BAR (the CPU is faster at those) and at one that is not
+ * wholly inside the view (a guard, a page crossing: the CPU faults on it
+ * again and the logger steps it); registers then say how far it got, as a
+ * CPU's do after an interrupted rep.
+ */
+static void
+exec_string(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec_hooks *h)
+{
+	const struct tmpl *t = in->tmpl;
+	greg_t *g = uc->uc_mcontext.gregs;
+	const uint8_t *slot = slot_for(t, t->exec_bytes, t->exec_len);
+	struct insn_access a[2];
+	unsigned n, i, moved;
+	bool first = true, touches;
+
+	for (;;) {
+		uint64_t src = (uint64_t)g[REG_RSI], dst = (uint64_t)g[REG_RDI];
+
+		if (t->rep && g[REG_RCX] == 0)
+			break;
+		n = 0;
+		if (t->op != OP_STOS)
+			a[n++] = (struct insn_access){ .addr = src, .lanes = full_lanes(t->elem),
+			                               .width = t->elem, .elem = t->elem,
+			                               .kind = MMIO_LOAD };
+		if (t->op != OP_LODS)
+			a[n++] = (struct insn_access){ .addr = dst, .lanes = full_lanes(t->elem),
+			                               .width = t->elem, .elem = t->elem,
+			                               .kind = MMIO_STORE };
+		touches = false;
+		moved = 0;
+		for (i = 0; i < n; i++) {
+			if (!h->in_bar(a[i].addr, a[i].width))
+				continue;
+			if (!h->in_view(a[i].addr, a[i].width))
+				return;
+			touches = true;
+			moved |= 1u << (a[i].kind == MMIO_LOAD ? 6 : 7); /* rsi, rdi */
+		}
+		if (!touches && !first)
+			return;
+		if (!h->before(in, a, n))
+			return; /* the model faulted the element: the CPU stops there */
+		run_copy(uc, slot, moved, 0, delta, NULL, 0);
+		h->after();
+		first = false;
+		if (!t->rep)
+			break;
+		g[REG_RCX]--;
+	}
+	g[REG_RIP] += t->len;
+}
+
+void
+x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec_hooks *h)
+{
+	const struct tmpl *t = in->tmpl;
+	struct fpview v;
+	uint64_t rfbm = 0;
+
+	if (t->exec_string) {
+		exec_string(uc, in, delta, h);
+		return;
+	}
+	if (!h->before(in, in->access, in->naccess))
+		return;
 	if (t->exec_fp && fpview_get(uc, &v))
 		/* x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM: what the frame holds of them */
 		rfbm = v.features & 0xe7ull;
-	x86_exec_tramp(&ctx, slot_for(t), rfbm ? v.fp : NULL, rfbm);
-	if (!t->exec_base_written)
-		ctx.g[t->exec_base] -= (uint64_t)delta;
-	for (r = 0; r < 16; r++)
-		if (r != 4)
-			g[frame_reg[r]] = (greg_t)ctx.g[r];
-	g[REG_EFL] = (greg_t)(((uint64_t)g[REG_EFL] & ~USER_FLAGS) | (ctx.rflags & USER_FLAGS));
-	g[REG_RIP] += t->len;
+	run_copy(uc, slot_for(t, t->bytes, t->len), 1u << t->exec_base,
+	         t->exec_base_written ? 1u << t->exec_base : 0, delta, rfbm ? v.fp : NULL, rfbm);
+	h->after();
+	uc->uc_mcontext.gregs[REG_RIP] += t->len;
 }

@@ -91,6 +91,9 @@ struct tmpl {
 	uint8_t exec_fp;        /* it touches vector, opmask or x87 registers */
 	int8_t exec_base;       /* x86 number (rax 0 .. r15 15) of the register re-based */
 	uint8_t exec_base_written; /* the instruction writes its own base: not moved back */
+	uint8_t exec_string;    /* a string move run one element at a time (rsi/rdi moved) */
+	uint8_t exec_len;       /* exec_string: bytes of the instruction without rep */
+	uint8_t exec_bytes[15]; /* exec_string: the instruction without its rep prefix */
 };
 
 /* ---- decode.c -------------------------------------------------------------- */
@@ -147,6 +150,6 @@ void x86_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_
 /* Outside handlers: the executable slots. */
 int x86_exec_init(void);
 bool x86_can_exec(const ucontext_t *uc, const struct insn *in);
-void x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta);
+void x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec_hooks *h);
 
 #endif /* MMIORIG_X86_64_H */

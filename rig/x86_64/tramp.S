@@ -1,5 +1,5 @@
 /*
- * native.S - the exec strategy's trampoline: run one copy of the helper's
+ * tramp.S - the exec strategy's trampoline: run one copy of the helper's
  * instruction on the register state of the signal frame, inside the SIGSEGV
  * handler, and come back.
  *
