@@ -727,6 +727,53 @@ done:
 			t->op = OP_STEP;
 }
 
+/* XSAVE components (bits of XCR0) the exec strategy restores and saves. */
+enum { XC_X87 = 1 << 0, XC_SSE_M = 1 << 1, XC_AVX_M = 1 << 2, XC_K_M = 1 << 5,
+       XC_ZHI_M = 1 << 6, XC_HI16_M = 1 << 7 };
+
+/*
+ * The components one non-general register operand involves: restored if it
+ * is read or merged into, saved if it is written. A VEX or EVEX write clears
+ * the register up to its widest form, so all of it is saved; a legacy SSE
+ * write leaves the upper bits alone. Any write may raise MXCSR flags, which
+ * live with SSE.
+ */
+static void
+exec_components(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedOperand *o)
+{
+	ZydisRegisterClass c = ZydisRegisterGetClass(o->reg.value);
+	unsigned id = (unsigned)ZydisRegisterGetId(o->reg.value), m = 0;
+	bool legacy = di->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY;
+
+	switch (c) {
+	case ZYDIS_REGCLASS_XMM: case ZYDIS_REGCLASS_YMM: case ZYDIS_REGCLASS_ZMM:
+		if (id >= 16)
+			m = XC_HI16_M;
+		else if (legacy)
+			m = XC_SSE_M;
+		else
+			m = c == ZYDIS_REGCLASS_XMM ? XC_SSE_M : c == ZYDIS_REGCLASS_YMM ?
+			    XC_SSE_M | XC_AVX_M : XC_SSE_M | XC_AVX_M | XC_ZHI_M;
+		break;
+	case ZYDIS_REGCLASS_MASK:
+		m = XC_K_M;
+		break;
+	case ZYDIS_REGCLASS_FLAGS: case ZYDIS_REGCLASS_IP:
+		return;
+	default:
+		m = XC_X87 | XC_SSE_M; /* x87, MMX and the rest: the legacy area */
+		break;
+	}
+	t->exec_fp_in |= (uint8_t)m;
+	if (o->actions & (ZYDIS_OPERAND_ACTION_WRITE | ZYDIS_OPERAND_ACTION_CONDWRITE)) {
+		if (!legacy && id < 16 && c != ZYDIS_REGCLASS_MASK)
+			m |= XC_SSE_M | XC_AVX_M | XC_ZHI_M;
+		t->exec_fp_out |= (uint8_t)(m | (c == ZYDIS_REGCLASS_MASK ? 0 : XC_SSE_M));
+		/* what is saved is restored first: the rest of its state must be the frame's */
+		t->exec_fp_in |= t->exec_fp_out;
+	}
+}
+
 /*
  * Whether the exec strategy can run this instruction's own copy with its
  * memory operand re-based by moving one general register, the operand's
@@ -736,7 +783,8 @@ done:
  * handler's stack), no branch, no string (its registers walk), no VSIB; and
  * the base register is not also read as data or as the index, since moving
  * it would change what is stored. A base the instruction writes (a load into
- * its own base) is not moved back. exec_fp: it reads or writes registers
+ * its own base) is not moved back. exec_fp_in/out: the XSAVE components it
+ * reads or writes, which travel through the frame; registers
  * outside the general file, so the vector state travels.
  */
 static void
@@ -781,7 +829,7 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 		break;
 	}
 	t->exec_base_written = 0;
-	t->exec_fp = 0;
+	t->exec_fp_in = t->exec_fp_out = 0;
 	/* the base first: register operands before the memory operand are compared with it */
 	for (i = 0; i < di->operand_count; i++)
 		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.base != ZYDIS_REGISTER_NONE)
@@ -804,10 +852,7 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 		if (big == ZYDIS_REGISTER_RSP || big == ZYDIS_REGISTER_RIP)
 			return;
 		if (!is_gpr(o->reg.value)) {
-			ZydisRegisterClass c = ZydisRegisterGetClass(o->reg.value);
-
-			if (c != ZYDIS_REGCLASS_FLAGS && c != ZYDIS_REGCLASS_IP)
-				t->exec_fp = 1;
+			exec_components(t, di, o);
 			continue;
 		}
 		if (big != base || base == ZYDIS_REGISTER_NONE)

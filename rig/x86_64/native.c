@@ -34,7 +34,8 @@ struct x86_xctx {
 	uint64_t rflags; /* offset 128 */
 };
 
-void x86_exec_tramp(struct x86_xctx *ctx, const void *slot, void *xsave, uint64_t rfbm);
+void x86_exec_tramp(struct x86_xctx *ctx, const void *slot, void *xsave, uint64_t rfbm_in,
+                    uint64_t rfbm_out);
 void x86_exec_back(void);
 
 /* x86 register number -> gregs index of the signal frame. */
@@ -100,7 +101,7 @@ x86_can_exec(const ucontext_t *uc, const struct insn *in)
 	if (!xs_slots.code || !t || !t->exec_ok)
 		return false;
 	/* the vector state goes through xrstor/xsave: the frame must be an XSAVE image */
-	if (t->exec_fp && (!fpview_get(uc, &v) || !v.bv || ((uint64_t)v.fp & 63)))
+	if (t->exec_fp_in && (!fpview_get(uc, &v) || !v.bv || ((uint64_t)v.fp & 63)))
 		return false;
 	return true;
 }
@@ -109,7 +110,7 @@ x86_can_exec(const ucontext_t *uc, const struct insn *in)
  * bit per register) moved by delta and back, flags carried, rfbm components. */
 static void
 run_copy(ucontext_t *uc, const uint8_t *slot, unsigned moved, unsigned written, int64_t delta,
-         void *xsave, uint64_t rfbm)
+         void *xsave, uint64_t rfbm_in, uint64_t rfbm_out)
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct x86_xctx ctx;
@@ -118,7 +119,7 @@ run_copy(ucontext_t *uc, const uint8_t *slot, unsigned moved, unsigned written, 
 	for (r = 0; r < 16; r++)
 		ctx.g[r] = (uint64_t)g[frame_reg[r]] + ((moved >> r & 1) ? (uint64_t)delta : 0);
 	ctx.rflags = (uint64_t)g[REG_EFL] & ~0x100ull; /* never trace the copy */
-	x86_exec_tramp(&ctx, slot, xsave, rfbm);
+	x86_exec_tramp(&ctx, slot, xsave, rfbm_in, rfbm_out);
 	for (r = 0; r < 16; r++)
 		if (r != 4)
 			g[frame_reg[r]] = (greg_t)(ctx.g[r] -
@@ -173,7 +174,7 @@ exec_string(ucontext_t *uc, const struct insn *in, int64_t delta, const struct e
 			return;
 		if (!h->before(in, a, n))
 			return; /* the model faulted the element: the CPU stops there */
-		run_copy(uc, slot, moved, 0, delta, NULL, 0);
+		run_copy(uc, slot, moved, 0, delta, NULL, 0, 0);
 		h->after();
 		first = false;
 		if (!t->rep)
@@ -188,7 +189,7 @@ x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec
 {
 	const struct tmpl *t = in->tmpl;
 	struct fpview v;
-	uint64_t rfbm = 0;
+	uint64_t rfbm_in = 0, rfbm_out = 0;
 
 	if (t->exec_string) {
 		exec_string(uc, in, delta, h);
@@ -196,11 +197,15 @@ x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec
 	}
 	if (!h->before(in, in->access, in->naccess))
 		return;
-	if (t->exec_fp && fpview_get(uc, &v))
-		/* x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM: what the frame holds of them */
-		rfbm = v.features & 0xe7ull;
+	/* only the components the instruction reads, and saves only those it
+	 * writes: a store from a register restores them and saves nothing */
+	if (t->exec_fp_in && fpview_get(uc, &v)) {
+		rfbm_in = v.features & t->exec_fp_in;
+		rfbm_out = v.features & t->exec_fp_out;
+	}
 	run_copy(uc, slot_for(t, t->bytes, t->len), 1u << t->exec_base,
-	         t->exec_base_written ? 1u << t->exec_base : 0, delta, rfbm ? v.fp : NULL, rfbm);
+	         t->exec_base_written ? 1u << t->exec_base : 0, delta, rfbm_in ? v.fp : NULL,
+	         rfbm_in, rfbm_out);
 	h->after();
 	uc->uc_mcontext.gregs[REG_RIP] += t->len;
 }

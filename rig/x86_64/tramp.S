@@ -4,14 +4,14 @@
  * handler, and come back.
  *
  *   void x86_exec_tramp(struct x86_xctx *ctx, const void *slot, void *xsave,
- *                       uint64_t rfbm);
+ *                       uint64_t rfbm_in, uint64_t rfbm_out);
  *
  * ctx holds the 16 general registers in x86 encoding order (rax rcx rdx rbx
  * rsp rbp rsi rdi r8..r15; rsp is not loaded: the instruction may not use it)
  * and rflags at offset 128. slot is the instruction's copy followed by an
- * absolute jump to x86_exec_back. When rfbm is not zero, the vector, opmask
- * and x87 state is restored from the XSAVE area before (xrstor64) and saved
- * into it after (xsave64), the components rfbm names only; mxcsr, which the
+ * absolute jump to x86_exec_back. The vector, opmask and x87 components
+ * rfbm_in names are restored from the XSAVE area before (xrstor64), those
+ * rfbm_out names saved into it after (xsave64); mxcsr, which the
  * ABI has callers keep, is saved and restored around both. Everything the
  * instruction writes lands in ctx and the XSAVE area; the handler copies ctx
  * back into the frame.
@@ -30,12 +30,13 @@ x86_exec_tramp:
 	push	%r13
 	push	%r14
 	push	%r15
-	sub	$40, %rsp		/* 0 ctx, 8 slot, 16 xsave, 24 rfbm, 32 mxcsr */
+	sub	$48, %rsp		/* 0 ctx, 8 slot, 16 xsave, 24 rfbm_in, 32 mxcsr, 40 rfbm_out */
 	mov	%rdi, 0(%rsp)
 	mov	%rsi, 8(%rsp)
 	mov	%rdx, 16(%rsp)
 	mov	%rcx, 24(%rsp)
 	stmxcsr	32(%rsp)
+	mov	%r8, 40(%rsp)
 	test	%rcx, %rcx
 	jz	1f
 	mov	%rcx, %rax
@@ -87,7 +88,7 @@ x86_exec_back:
 	pushfq
 	popq	128(%rdi)
 	cld				/* the C code after us counts on DF clear */
-	mov	24(%rsp), %rcx
+	mov	40(%rsp), %rcx
 	test	%rcx, %rcx
 	jz	2f
 	mov	%rcx, %rax
@@ -97,7 +98,7 @@ x86_exec_back:
 	xsave64	(%r8)
 2:
 	ldmxcsr	32(%rsp)
-	add	$40, %rsp
+	add	$48, %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13

@@ -88,7 +88,8 @@ struct tmpl {
 	                           start (and the piece holding the fault) stand for it */
 	int8_t bit_reg;         /* bt/bts/btr/btc: gregs index of the bit offset, -1 none */
 	uint8_t exec_ok;        /* the exec strategy can run this instruction's copy */
-	uint8_t exec_fp;        /* it touches vector, opmask or x87 registers */
+	uint8_t exec_fp_in;     /* XSAVE components (XCR0 bits) its registers are read from */
+	uint8_t exec_fp_out;    /* XSAVE components it writes */
 	int8_t exec_base;       /* x86 number (rax 0 .. r15 15) of the register re-based */
 	uint8_t exec_base_written; /* the instruction writes its own base: not moved back */
 	uint8_t exec_string;    /* a string move run one element at a time (rsi/rdi moved) */
