@@ -10,6 +10,9 @@
  *           alias, inside the handler) on the same instruction, and on one
  *           vector store (vmovdqu ymm) and one masked store (vmovdqu8 zmm{k},
  *           where the CPU has AVX512BW), each against its own bare round trip;
+ *  xsave    one xsave64 + xrstor64 of the whole vector state, the most exec
+ *           moves per access, against exec's vector cost;
+ *  catalog  how many of the catalog's accesses exec hands to step;
  *  fuzz     the engine-neutral fuzz target on random small copies (mmio-copy,
  *           lengths 0..16: a clean helper, as in a long run), executions per
  *           second and the share of time spent outside the traps (total minus
@@ -160,6 +163,63 @@ bench_fuzz(long n, double *recs_per_exec)
 	return t / (double)n;
 }
 
+/* One xsave64 and one xrstor64 of every component the frame holds, the most
+ * exec moves per access: its share of exec's vector and masked cost. */
+static double
+bench_xsave(long n)
+{
+	static uint8_t area[8192] __attribute__((aligned(64)));
+	unsigned a, d;
+	double t;
+	long i;
+
+	__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+	a &= 0xe7;
+	__asm__ volatile("xsave64 %0" : "=m"(area) : "a"(a), "d"(0) : "memory");
+	t = now();
+	for (i = 0; i < n; i++)
+		__asm__ volatile("xrstor64 %0\n\txsave64 %0" : "+m"(area) : "a"(a), "d"(0)
+		                 : "memory", "xmm0");
+	return (now() - t) / (double)n;
+}
+
+/* Instructions exec hands to step on the catalog: every built-in, lengths
+ * 0..64 at device offsets 0..7, every direction it copies. */
+static void
+catalog_fallbacks(void)
+{
+	const struct mmio_helper *const *all;
+	struct rig *rig;
+	struct check_input in;
+	size_t n, i, recs;
+	unsigned d, len, off;
+	uint64_t fb;
+
+	if (rig_open(&rig, &(struct rig_config){ .strategy = LOG_EXEC }) != 0) {
+		fprintf(stderr, "bench: %s\n", rig_error());
+		exit(EXIT_RIG);
+	}
+	all = helper_all(&n);
+	for (i = 0; i < n; i++) {
+		fb = logger_step_fallbacks();
+		recs = 0;
+		for (d = 0; d < MMIO_NDIR; d++)
+			for (len = 0; len <= 64 && all[i]->copy[d]; len++)
+				for (off = 0; off < 8; off++) {
+					struct mmio_request q = {
+						.helper = all[i], .dir = (enum mmio_dir)d,
+						.dev_off = 0x1000 + off, .src_off = 0x2000 + off, .len = len,
+					};
+
+					if (rig_run(rig, &q, &in) == 0)
+						recs += in.nrecs;
+				}
+		printf("exec_fallbacks_%s %llu of %zu accesses stepped\n", all[i]->name,
+		       (unsigned long long)(logger_step_fallbacks() - fb), recs);
+	}
+	rig_close(rig);
+}
+
 static void
 keep_min(double *best, double t)
 {
@@ -174,6 +234,7 @@ main(int argc, char **argv)
 	                  "-max_copy_len=16", NULL };
 	long n = argc > 1 ? atol(argv[1]) : 200000;
 	double bare[NSHAPE], emu[NSHAPE], ex[NSHAPE], step = 1e9, fz = 1e9, rpe = 0, inside;
+	double xs = 1e9;
 	unsigned nshape = NSHAPE, k;
 	uint64_t fb;
 	struct bar bar;
@@ -205,6 +266,7 @@ main(int argc, char **argv)
 			keep_min(&ex[k], bench_rig(&bar, LOG_EXEC, n, (enum shape)k));
 		}
 		keep_min(&step, bench_rig(&bar, LOG_STEP, n / 10, SCALAR));
+		keep_min(&xs, bench_xsave(n));
 		keep_min(&fz, bench_fuzz(n / 10, &rpe));
 	}
 	fb = logger_step_fallbacks() - fb;
@@ -227,5 +289,11 @@ main(int argc, char **argv)
 	for (k = 0; k < nshape; k++)
 		printf("ratio_exec_to_bare_%s %.2f (goal <= 1.5)\n", shape_names[k], ex[k] / bare[k]);
 	printf("fuzz_share_outside_traps %.2f (goal <= 0.50)\n", 1.0 - inside);
+	printf("xsave_xrstor_ns %.0f (every component the frame holds, once each way)\n",
+	       xs * 1e9);
+	if (nshape > 1)
+		printf("xsave_share_of_exec_vector %.2f (at most: exec moves only the components "
+		       "an instruction uses)\n", xs / ex[VECTOR]);
+	catalog_fallbacks();
 	return 0;
 }
