@@ -47,7 +47,8 @@ static const char usage[] =
 
 static const char *const sweep_flags[] = {
 	"max_len", "offsets", "misaligns", "dir", "svg", "lines",
-	"helper", "helper_lib", "profile", "rules", "strategy", "bar_size", "json", NULL,
+	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
+	"timeout", "json", NULL,
 };
 
 struct rule_stat {

@@ -182,3 +182,6 @@ if [[ -x $F ]]; then
 	expect_exit "copy_fuzzer -help=1 documents its exit codes" 0 $F -help=1
 	expect_grep "copy_fuzzer's help names 77 and 70" '77 a finding.*'
 fi
+# every tool takes the backend and model flags
+expect_exit "copy_sweep takes -bar= and -model=" 0 build/copy_sweep -bar=mock:window=0x0-0x4000 -model=plain -helper=mmio-copy -max_len=4
+expect_grep "copy_sweep under a window passes mmio-copy" '^verdict: pass'
