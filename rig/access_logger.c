@@ -93,6 +93,9 @@ static struct {
 	struct insn step_insn;          /* the instruction being stepped */
 	size_t step_rec[INSN_MAX_ACCESSES]; /* its records' ring indexes, SIZE_MAX if none */
 	uint8_t step_old[INSN_MAX_ACCESSES][MMIO_MAX_WIDTH]; /* store targets before the step */
+	uint8_t load_old[INSN_MAX_ACCESSES][MMIO_MAX_WIDTH]; /* bytes a model's answer replaced */
+	uint32_t overridden;            /* accesses whose load the model answered (bit each) */
+	bool injected;                  /* the model's fault is queued: its signal is not a trap */
 } lg;
 
 static __thread void *alt_stack; /* this thread's alternate signal stack, if ours */
@@ -311,6 +314,10 @@ static const struct insn_mem emulate_mem = {
 	.in_bar = in_trap,
 };
 
+/* si_errno of a fault the model injects: a SIGSEGV so marked goes to the helper,
+ * not back into the trap (the kernel's own faults carry 0). */
+#define INJECTED 0x6d6d696f
+
 /* Queue the fault the model asked for: it arrives when the handler returns
  * (SIGBUS and SIGSEGV are blocked until then), at the helper's instruction. */
 static void
@@ -322,7 +329,9 @@ fault_deliver(void)
 	si.si_signo = lg.fault_sig;
 	si.si_code = lg.fault_code;
 	si.si_addr = (void *)lg.fault_addr;
+	si.si_errno = INJECTED;
 	lg.fault = false;
+	lg.injected = true;
 	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), thread_id(), si.si_signo, &si) != 0)
 		die("could not queue the fault the device model injected", 0, lg.fault_addr);
 }
@@ -362,34 +371,58 @@ view_protect(int prot, const struct insn *in)
 	lg.closed = prot == PROT_NONE;
 }
 
+/* The part of an access inside the view: its BAR offset, bytes, lanes, and how
+ * far into the access it starts; false if none of it is. */
+static bool
+view_piece(const struct insn_access *a, uint64_t *off, unsigned *n, uint64_t *lanes,
+           unsigned *skip)
+{
+	uint64_t lo = a->addr > lg.view ? a->addr : lg.view;
+	uint64_t hi = a->addr + a->width < lg.view + lg.size ? a->addr + a->width
+	                                                      : lg.view + lg.size;
+
+	if (lo >= hi)
+		return false;
+	*skip = (unsigned)(lo - a->addr);
+	*off = lo - lg.view;
+	*n = (unsigned)(hi - lo);
+	*lanes = *skip >= 64 ? 0 : a->lanes >> *skip;
+	return true;
+}
+
 /* Before the CPU performs the instruction (step, exec): the model may refuse
- * it (the fault is queued, and false returned) or answer a load in place. */
+ * it (the fault is queued, and false returned) or answer a load in place,
+ * the bytes it replaces kept for step_end to put back. */
 static bool
 cpu_before(const struct insn *in)
 {
 	uint8_t v[MMIO_MAX_WIDTH];
-	unsigned i;
+	unsigned i, n, skip, k;
+	uint64_t off, lanes;
 
+	lg.overridden = 0;
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
-		uint64_t off = a->addr - lg.view;
 		struct dev_result res;
 
-		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
+		if (!view_piece(a, &off, &n, &lanes, &skip))
 			continue;
 		memset(v, 0, sizeof v);
-		res = model_ask(in, off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
-		                a->lanes, a->kind, DEV_BEFORE, v);
+		res = model_ask(in, off, n, lanes, a->kind, DEV_BEFORE, v);
 		if (res.outcome == DEV_FAULT) {
 			fault_take(in, a, &res, a->addr);
 			fault_deliver();
 			return false;
 		}
 		/* a load the model answers: the CPU must read the model's bytes */
-		if (res.outcome == DEV_OVERRIDE && a->kind == MMIO_LOAD && lg.bar->alias_is_memory)
-			for (unsigned k = 0; k < a->width && off + k < lg.size; k++)
-				if (a->lanes >> k & 1)
+		if (res.outcome == DEV_OVERRIDE && a->kind == MMIO_LOAD && lg.bar->alias_is_memory) {
+			lg.overridden |= 1u << i;
+			for (k = 0; k < n; k++)
+				if (lanes >> k & 1) {
+					lg.load_old[i][k] = lg.bar->alias[off + k];
 					lg.bar->alias[off + k] = v[k];
+				}
+		}
 	}
 	return true;
 }
@@ -467,27 +500,32 @@ step_end(void)
 {
 	const struct insn *in = &lg.step_insn;
 	struct mmio_record *r;
-	unsigned i, k;
+	unsigned i, k, n, skip;
+	uint64_t off, lanes;
 
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
-		uint64_t off = a->addr - lg.view;
 		struct dev_result res;
 
+		if (!view_piece(a, &off, &n, &lanes, &skip))
+			continue;
+		/* the model's answer to a load replaced device bytes only for the CPU */
+		if (lg.overridden >> i & 1)
+			for (k = 0; k < n; k++)
+				if (lanes >> k & 1)
+					lg.bar->alias[off + k] = lg.load_old[i][k];
 		if (lg.step_rec[i] == SIZE_MAX)
 			continue;
 		r = &ring[lg.step_rec[i]];
 		raw_read(a->addr, r->value, a->width, a->lanes);
-		if (a->addr < lg.view || a->addr >= lg.view + lg.size)
-			continue;
-		res = model_ask(in, off, (unsigned)(a->width < lg.size - off ? a->width : lg.size - off),
-		                a->lanes, a->kind, DEV_AFTER, r->value);
+		res = model_ask(in, off, n, lanes, a->kind, DEV_AFTER, r->value + skip);
 		/* a dropped store never reached the device: put back what it overwrote */
 		if (res.outcome == DEV_DROPPED && lg.bar->alias_is_memory)
-			for (k = 0; k < a->width && off + k < lg.size; k++)
-				if (a->lanes >> k & 1)
-					lg.bar->alias[off + k] = lg.step_old[i][k];
+			for (k = 0; k < n; k++)
+				if (lanes >> k & 1)
+					lg.bar->alias[off + k] = lg.step_old[i][skip + k];
 	}
+	lg.overridden = 0;
 }
 
 /* exec's hooks: each run of the copy is recorded and put to the model as a
@@ -545,6 +583,12 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 	int saved = errno;
 	unsigned i;
 
+	if (lg.injected && si->si_errno == INJECTED) {
+		lg.injected = false; /* the model's fault, arriving: the helper's to handle */
+		pass_on(&lg.old_segv, sig, si, ctx);
+		errno = saved;
+		return;
+	}
 	if (si->si_code != SEGV_ACCERR || !lg.bar || addr < lg.lo || addr >= lg.hi) {
 		pass_on(&lg.old_segv, sig, si, ctx);
 		errno = saved;
@@ -630,16 +674,24 @@ handlers_install(void)
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
+	/* SIGALRM too: a time limit's jump out of the helper must not land inside
+	 * the handler, halfway through a template or a queued fault */
 	sigaddset(&sa.sa_mask, SIGTRAP);
 	sigaddset(&sa.sa_mask, SIGBUS);
+	sigaddset(&sa.sa_mask, SIGALRM);
 	if (sigaction(SIGSEGV, &sa, &lg.old_segv) != 0)
 		return rig_fail(errno, "installing the SIGSEGV handler: %s", strerror(errno));
 	sa.sa_sigaction = on_trap;
 	sigemptyset(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, SIGSEGV);
 	sigaddset(&sa.sa_mask, SIGBUS);
-	if (sigaction(SIGTRAP, &sa, &lg.old_trap) != 0)
-		return rig_fail(errno, "installing the SIGTRAP handler: %s", strerror(errno));
+	sigaddset(&sa.sa_mask, SIGALRM);
+	if (sigaction(SIGTRAP, &sa, &lg.old_trap) != 0) {
+		int err = errno;
+
+		sigaction(SIGSEGV, &lg.old_segv, NULL); /* or the next try chains to itself */
+		return rig_fail(err, "installing the SIGTRAP handler: %s", strerror(err));
+	}
 	lg.handlers = true;
 	return 0;
 }
@@ -695,9 +747,10 @@ logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 	if (strategy == LOG_STEP && !lg.arch->can_step)
 		return rig_fail(ENOTSUP, "strategy 'step' needs hardware single step, "
 		                "which %s user space does not have", lg.arch->name);
-	if (strategy == LOG_EXEC && !lg.arch->exec)
-		return rig_fail(ENOTSUP, "strategy 'exec' is not available on %s (use emulate)",
-		                lg.arch->name);
+	if (strategy == LOG_EXEC && (!lg.arch->exec || !lg.arch->can_exec(NULL, NULL)))
+		return rig_fail(ENOTSUP, "strategy 'exec' is not available on %s%s (use emulate "
+		                "or step)", lg.arch->name, lg.arch->exec ?
+		                " here: no executable memory for its code slots" : "");
 	if ((err = alt_stack_ensure()) != 0)
 		return err;
 	/*
@@ -726,6 +779,8 @@ logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 	lg.lost = 0;
 	lg.unexecuted = 0;
 	lg.fault = false;
+	lg.injected = false;
+	lg.overridden = 0;
 	lg.stepping = false;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	lg.armed = 1;

@@ -252,7 +252,8 @@ struct arch_ops {
 	 * instruction's own copy can run here with its operand re-based, and running
 	 * it with the operand moved by delta bytes (view to alias), registers and pc
 	 * updated, telling the logger through h before and after each run of the
-	 * copy (once, or once per element of a string). In the fault handler. */
+	 * copy (once, or once per element of a string). In the fault handler;
+	 * can_exec(NULL, NULL), outside it, says whether exec is available at all. */
 	bool (*can_exec)(const ucontext_t *uc, const struct insn *in);
 	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta,
 	             const struct exec_hooks *h);

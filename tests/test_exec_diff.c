@@ -110,6 +110,12 @@ state_random(struct state *s, uint8_t *tmpl)
 	/* arithmetic flags only (and bit 1, always set) */
 	s->rflags = 0x2 | (rnd() & 0x8d5);
 	memcpy(s->xsave, tmpl, XSAVE_SIZE);
+	{
+		/* a random rounding mode, every exception masked */
+		uint32_t mxcsr = 0x1f80 | (uint32_t)(rnd() & 3) << 13;
+
+		memcpy(s->xsave + 24, &mxcsr, 4);
+	}
 	for (i = 0; i < 16 * 16; i += 8) {
 		uint64_t v = rnd();
 
@@ -182,6 +188,12 @@ static const struct form forms[] = {
 	{ ZYDIS_MNEMONIC_VMOVDQU8, P_MVK, 64, 0, 0, 1 },
 	{ ZYDIS_MNEMONIC_VMOVDQU32, P_VMK, 32, 0, 0, 1 },
 	{ ZYDIS_MNEMONIC_VMOVDQU16, P_MVK, 16, 0, 0, 1 },
+	/* conditional writes into the destination: with the base as destination, a
+	 * write that does not happen must leave the base on the view */
+	{ ZYDIS_MNEMONIC_CMOVZ, P_RM, 8, 0, 0, 0 }, { ZYDIS_MNEMONIC_CMOVNZ, P_RM, 4, 0, 0, 0 },
+	{ ZYDIS_MNEMONIC_BSF, P_RM, 8, 0, 0, 0 }, { ZYDIS_MNEMONIC_BSR, P_RM, 4, 0, 0, 0 },
+	/* MXCSR's rounding mode with no vector register operand */
+	{ ZYDIS_MNEMONIC_CVTSS2SI, P_RM, 4, 4, 0, 0 }, { ZYDIS_MNEMONIC_CVTSD2SI, P_RM, 8, 8, 0, 0 },
 };
 #define NFORMS (sizeof forms / sizeof forms[0])
 
@@ -348,7 +360,9 @@ one_form(const uint8_t *xtmpl, unsigned *fails)
 	 * a load into its own base (exec must not move that base back) shares them.
 	 */
 	while ((base == data && !(f->pat == P_RM && (f->rsize ? f->rsize : f->size) >= 4 &&
-	                          (f->mn == ZYDIS_MNEMONIC_MOV ||
+	                          (f->mn == ZYDIS_MNEMONIC_MOV || f->mn == ZYDIS_MNEMONIC_CMOVZ ||
+	                           f->mn == ZYDIS_MNEMONIC_CMOVNZ || f->mn == ZYDIS_MNEMONIC_BSF ||
+	                           f->mn == ZYDIS_MNEMONIC_BSR ||
 	        f->mn == ZYDIS_MNEMONIC_MOVZX || f->mn == ZYDIS_MNEMONIC_MOVSX ||
 	        f->mn == ZYDIS_MNEMONIC_MOVSXD))) ||
 	       (f->mn == ZYDIS_MNEMONIC_CMPXCHG && base == ZYDIS_REGISTER_RAX))

@@ -799,11 +799,22 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 	if (t->len && (t->op == OP_MOVS || t->op == OP_STOS || t->op == OP_LODS)) {
 		/* a string move: one element at a time, without its rep prefix (string
 		 * templates exist only for 64-bit addressing without a segment) */
-		unsigned k, o = 0;
+		unsigned k, o = 0, last_legacy = 0;
 
-		for (k = 0; k < t->len; k++)
-			if (k >= di->raw.prefix_count || (t->bytes[k] != 0xf3 && t->bytes[k] != 0xf2))
-				t->exec_bytes[o++] = t->bytes[k];
+		/* a REX byte before a legacy prefix is ignored by the CPU; without the rep
+		 * it would touch the opcode and count, so it goes too */
+		for (k = 0; k < di->raw.prefix_count && k < t->len; k++)
+			if (t->bytes[k] < 0x40 || t->bytes[k] > 0x4f)
+				last_legacy = k + 1;
+		for (k = 0; k < t->len; k++) {
+			bool prefix = k < di->raw.prefix_count;
+
+			if (prefix && (t->bytes[k] == 0xf3 || t->bytes[k] == 0xf2))
+				continue;
+			if (prefix && k < last_legacy && t->bytes[k] >= 0x40 && t->bytes[k] <= 0x4f)
+				continue;
+			t->exec_bytes[o++] = t->bytes[k];
+		}
 		t->exec_len = (uint8_t)o;
 		t->exec_string = 1;
 		t->exec_ok = 1;
@@ -859,9 +870,23 @@ exec_plan(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecodedO
 			continue;
 		if (o->actions & (ZYDIS_OPERAND_ACTION_READ | ZYDIS_OPERAND_ACTION_CONDREAD))
 			return; /* moving the base would change the data */
-		if (o->size < 32)
-			return; /* an 8- or 16-bit write keeps the moved address's upper bits */
+		/* a write that may not happen (cmovcc, bsf/bsr of zero) or that keeps
+		 * the moved address's upper bits (8 and 16 bits) would leave the base on
+		 * the alias, past every trap */
+		if (!(o->actions & ZYDIS_OPERAND_ACTION_WRITE) || o->size < 32 ||
+		    di->mnemonic == ZYDIS_MNEMONIC_BSF || di->mnemonic == ZYDIS_MNEMONIC_BSR)
+			return;
 		t->exec_base_written = 1;
+	}
+	/* MXCSR (rounding, exception flags) lives with SSE: every SSE/AVX instruction
+	 * reads and may write it, register operands or not (cvtss2si eax, m32) */
+	if (di->meta.exception_class != ZYDIS_EXCEPTION_CLASS_NONE) {
+		t->exec_fp_in |= XC_SSE_M;
+		t->exec_fp_out |= XC_SSE_M;
+	}
+	if (di->meta.isa_ext == ZYDIS_ISA_EXT_X87) {
+		t->exec_fp_in |= XC_X87 | XC_SSE_M;
+		t->exec_fp_out |= XC_X87 | XC_SSE_M;
 	}
 	if (base == ZYDIS_REGISTER_NONE || greg_index(base, &sh) != m->base)
 		return;

@@ -6,7 +6,8 @@
  * AVX-512 byte-masked vmovdqu8 where the CPU has AVX512BW+VL (disabled lanes
  * are not accessed: AVX-512 masking suppresses them, faults included).
  *
- * Without AVX512BW a masked access is issued as one access per enabled byte,
+ * Without AVX-512F a 64-byte access (only movdir64b makes one) is two 32-byte
+ * halves. Without AVX512BW a masked access is issued as one access per enabled byte,
  * and a width that is no power of two (only the part of an access that lies
  * inside the BAR when the access runs past its end, which R9 flags anyway) as
  * one access per byte: the device then sees narrower accesses than the
@@ -27,13 +28,15 @@ typedef volatile uint16_t __attribute__((aligned(1), may_alias)) u16u;
 typedef volatile uint32_t __attribute__((aligned(1), may_alias)) u32u;
 typedef volatile uint64_t __attribute__((aligned(1), may_alias)) u64u;
 
-static bool have_bw; /* AVX512BW and AVX512VL: byte-masked vmovdqu8 on xmm/ymm/zmm */
+static bool have_bw;  /* AVX512BW and AVX512VL */
+static bool have_512; /* AVX512F: one 64-byte vmovdqu64; without it, two 32-byte moves */ /* AVX512BW and AVX512VL: byte-masked vmovdqu8 on xmm/ymm/zmm */
 
 void
 x86_io_init(void)
 {
 	__builtin_cpu_init();
 	have_bw = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+	have_512 = __builtin_cpu_supports("avx512f");
 }
 
 static void
@@ -74,6 +77,8 @@ x86_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf
 			                 : "xmm0");
 			return;
 		case 64:
+			if (!have_512)
+				break; /* movdir64b on a CPU without AVX-512: two halves below */
 			__asm__ volatile("vmovdqu64 %1, %%zmm0\n\tvmovdqu64 %%zmm0, %0"
 			                 : "=m"(*(uint8_t(*)[64])buf) : "m"(*(const uint8_t(*)[64])p)
 			                 : "xmm0");
@@ -91,6 +96,11 @@ x86_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf
 		                 : "+m"(*(uint8_t(*)[64])buf)
 		                 : "m"(*(const uint8_t(*)[64])p), "m"(k1_save), "r"(lanes)
 		                 : "xmm0");
+		return;
+	}
+	if (full && width == 64) {
+		x86_io_read(p, 32, full_lanes(32), buf);
+		x86_io_read((const volatile uint8_t *)p + 32, 32, full_lanes(32), buf + 32);
 		return;
 	}
 	bytes_read(p, width, lanes, buf);
@@ -119,6 +129,8 @@ x86_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *bu
 			                 : "xmm0");
 			return;
 		case 64:
+			if (!have_512)
+				break;
 			__asm__ volatile("vmovdqu64 %1, %%zmm0\n\tvmovdqu64 %%zmm0, %0"
 			                 : "=m"(*(uint8_t(*)[64])p) : "m"(*(const uint8_t(*)[64])buf)
 			                 : "xmm0");
@@ -133,6 +145,11 @@ x86_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *bu
 		                 : "+m"(*(uint8_t(*)[64])p)
 		                 : "m"(*(const uint8_t(*)[64])buf), "m"(k1_save), "r"(lanes)
 		                 : "xmm0");
+		return;
+	}
+	if (full && width == 64) {
+		x86_io_write(p, 32, full_lanes(32), buf);
+		x86_io_write((volatile uint8_t *)p + 32, 32, full_lanes(32), buf + 32);
 		return;
 	}
 	bytes_write(p, width, lanes, buf);

@@ -64,9 +64,9 @@ x86_exec_init(void)
 	void *p = mmap(NULL, NSLOTS * SLOT_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	/* without executable memory (a W^X policy) exec is unavailable, nothing else */
 	if (p == MAP_FAILED)
-		return rig_fail(errno, "mapping the exec strategy's code slots: %s",
-		                strerror(errno));
+		return 0;
 	memset(p, 0xcc, NSLOTS * SLOT_SIZE); /* int3 past every copy */
 	xs_slots.code = p;
 	return 0;
@@ -95,10 +95,14 @@ slot_for(const struct tmpl *t, const uint8_t *bytes, unsigned len)
 bool
 x86_can_exec(const ucontext_t *uc, const struct insn *in)
 {
-	const struct tmpl *t = in->tmpl;
+	const struct tmpl *t = in ? in->tmpl : NULL;
 	struct fpview v;
 
-	if (!xs_slots.code || !t || !t->exec_ok)
+	if (!xs_slots.code)
+		return false;
+	if (!in)
+		return true; /* asked whether exec is available at all */
+	if (!t || !t->exec_ok)
 		return false;
 	/* the vector state goes through xrstor/xsave: the frame must be an XSAVE image */
 	if (t->exec_fp_in && (!fpview_get(uc, &v) || !v.bv || ((uint64_t)v.fp & 63)))

@@ -11,10 +11,11 @@
  * and rflags at offset 128. slot is the instruction's copy followed by an
  * absolute jump to x86_exec_back. The vector, opmask and x87 components
  * rfbm_in names are restored from the XSAVE area before (xrstor64), those
- * rfbm_out names saved into it after (xsave64); mxcsr, which the
- * ABI has callers keep, is saved and restored around both. Everything the
+ * rfbm_out names saved into it after (xsave64). Everything the
  * instruction writes lands in ctx and the XSAVE area; the handler copies ctx
- * back into the frame.
+ * back into the frame. The host's rflags, mxcsr and x87 control word are
+ * put back before returning, so the helper's AC or rounding mode never
+ * reaches the handler.
  *
  * Execution context: the handler's own stack (an alternate signal stack);
  * the instruction runs with the host's rsp, and the host's frame below it is
@@ -30,13 +31,18 @@ x86_exec_tramp:
 	push	%r13
 	push	%r14
 	push	%r15
-	sub	$48, %rsp		/* 0 ctx, 8 slot, 16 xsave, 24 rfbm_in, 32 mxcsr, 40 rfbm_out */
+	/* 0 ctx, 8 slot, 16 xsave, 24 rfbm_in, 32 mxcsr, 40 rfbm_out, 48 host
+	 * rflags, 56 host x87 control word */
+	sub	$64, %rsp
 	mov	%rdi, 0(%rsp)
 	mov	%rsi, 8(%rsp)
 	mov	%rdx, 16(%rsp)
 	mov	%rcx, 24(%rsp)
 	stmxcsr	32(%rsp)
 	mov	%r8, 40(%rsp)
+	pushfq
+	popq	48(%rsp)
+	fnstcw	56(%rsp)
 	test	%rcx, %rcx
 	jz	1f
 	mov	%rcx, %rax
@@ -97,8 +103,13 @@ x86_exec_back:
 	mov	16(%rsp), %r8
 	xsave64	(%r8)
 2:
+	/* the handler goes on with its own flags (AC, NT, DF), mxcsr and x87
+	 * control word, whatever the helper's were */
 	ldmxcsr	32(%rsp)
-	add	$48, %rsp
+	fldcw	56(%rsp)
+	pushq	48(%rsp)
+	popfq
+	add	$64, %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13
