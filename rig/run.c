@@ -13,6 +13,8 @@
  * per request and nothing needs restoring afterwards.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +61,7 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		rig_close(rig);
 		return err;
 	}
+	fault_layer_init(&rig->layer, &rig->faults, &rig->model);
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
@@ -106,11 +109,82 @@ rig_window(const struct rig *rig, uint64_t *lo, uint64_t *hi)
 	*hi = rig->bar.win_hi;
 }
 
+/* ---- faults and the signals they raise ------------------------------------------ */
+
+int
+rig_set_faults(struct rig *rig, const struct fault_plan *plan)
+{
+	int err;
+
+	if ((err = fault_layer_check(&rig->faults, plan)) != 0)
+		return err;
+	if (plan)
+		rig->faults.plan = *plan;
+	else
+		memset(&rig->faults.plan, 0, sizeof rig->faults.plan);
+	return 0;
+}
+
+const struct fault_plan *
+rig_fault_plan(const struct rig *rig)
+{
+	return &rig->faults.plan;
+}
+
+void
+rig_catch_signals(struct rig *rig, bool on)
+{
+	rig->catch_signals = on;
+}
+
+/* The one request that catches its helper's fault signal at a time. */
+static struct {
+	sigjmp_buf jmp;
+	volatile sig_atomic_t armed;
+	siginfo_t si;
+	struct sigaction old;
+} catcher;
+
+static void
+catcher_restore(void)
+{
+	catcher.armed = 0;
+	sigaction(SIGBUS, &catcher.old, NULL);
+}
+
+static void
+on_fault_signal(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (catcher.armed) {
+		catcher.si = *si;
+		catcher.armed = 0;
+		siglongjmp(catcher.jmp, 1);
+	}
+	/* not during a request: what was there before decides */
+	sigaction(sig, &catcher.old, NULL);
+	raise(sig);
+}
+
 void
 rig_abandon(struct rig *rig)
 {
 	(void)rig;
+	if (catcher.armed)
+		catcher_restore();
 	logger_abandon();
+}
+
+enum run_outcome
+rig_outcome(const struct check_input *in, bool timed_out)
+{
+	if (timed_out)
+		return OUTCOME_HUNG;
+	if (in->signalled)
+		return OUTCOME_DIED;
+	if (in->data_measured && in->data.region != DATA_OK)
+		return OUTCOME_WRONG_DATA;
+	return OUTCOME_COPED;
 }
 
 bool
@@ -275,6 +349,57 @@ device_data(struct rig *rig, const struct mmio_request *q, const struct mmio_rec
 	}
 }
 
+/* Arm, call the helper, disarm; with rig_catch_signals, a fault signal that
+ * ends the helper comes back here (out->signalled) instead of killing it. */
+static int
+call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_t *hbuf,
+            struct check_input *out)
+{
+	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
+	int err;
+
+	if (rig->catch_signals) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_fault_signal;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGBUS, &sa, &catcher.old);
+		if (sigsetjmp(catcher.jmp, 1)) {
+			/* the helper died of the fault the model or the plan injected */
+			logger_abandon();
+			sigaction(SIGBUS, &catcher.old, NULL);
+			out->signalled = true;
+			out->signo = catcher.si.si_signo;
+			out->si_code = catcher.si.si_code;
+			out->sig_off = (int64_t)((uint64_t)catcher.si.si_addr - (uint64_t)rig->bar.view);
+			return 0;
+		}
+		catcher.armed = 1;
+	}
+	if ((err = logger_arm(&rig->bar, &rig->layer, rig->strategy)) != 0) {
+		if (rig->catch_signals)
+			catcher_restore();
+		return err;
+	}
+	switch (q->dir) {
+	case MMIO_TO_DEVICE:
+		q->helper->copy[q->dir](view + dst, hbuf, q->len);
+		break;
+	case MMIO_FROM_DEVICE:
+		q->helper->copy[q->dir](hbuf, view + src, q->len);
+		break;
+	default:
+		q->helper->copy[q->dir](view + dst, view + src, q->len);
+		break;
+	}
+	logger_disarm();
+	if (rig->catch_signals)
+		catcher_restore();
+	return 0;
+}
+
 int
 rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 {
@@ -306,23 +431,15 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		if (q->dir == MMIO_WITHIN)
 			paint(b, q, slo, shi);
 	}
-	if (rig->model.ops->reset)
-		rig->model.ops->reset(&rig->model);
+	rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
 
-	if ((err = logger_arm(b, &rig->model, rig->strategy)) != 0)
+	if ((err = call_helper(rig, q, view, hbuf, out)) != 0)
 		return err;
-	switch (q->dir) {
-	case MMIO_TO_DEVICE:
-		q->helper->copy[q->dir](view + dst, hbuf, q->len);
-		break;
-	case MMIO_FROM_DEVICE:
-		q->helper->copy[q->dir](hbuf, view + src, q->len);
-		break;
-	default:
-		q->helper->copy[q->dir](view + dst, view + src, q->len);
-		break;
+	if (out->signalled) {
+		r = logger_records(&n, &out->lost);
+		out->unexecuted = logger_unexecuted();
+		goto collect;
 	}
-	logger_disarm();
 	r = logger_records(&n, &out->lost);
 	out->unexecuted = logger_unexecuted();
 
@@ -360,6 +477,19 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		device_data(rig, q, r, n, dlo, dhi, slo, shi, d);
 	out->data_measured = b->alias_is_memory;
 
+collect:
+	/* what the model saw go wrong, and what the plan injected */
+	out->ndamage = 0;
+	if (rig->model.ops->damage)
+		out->ndamage = rig->model.ops->damage(&rig->model, q, rig->damage, DEV_MAX_DAMAGE,
+		                                      &out->damage_lost);
+	out->damage = rig->damage;
+	out->plan = &rig->faults.plan;
+	out->faults = rig->faults.ev;
+	out->nfaults = rig->faults.nev;
+	out->accesses = rig->faults.accesses;
+	out->loads = rig->faults.loads;
+	out->stores = rig->faults.stores;
 	out->req = q;
 	out->recs = r;
 	out->nrecs = n;
