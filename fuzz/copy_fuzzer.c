@@ -760,8 +760,8 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		 * what it became, R11 does not judge it */
 		struct check_input judged = in;
 
-		if (in.nfaults)
-			judged.data_measured = false;
+		if (in.nfaults && in.data.region == DATA_DEST)
+			judged.data.region = DATA_OK;
 		nf = check_request(&judged, p, f);
 	}
 	nerr = check_errors(f, nf) + in.ndamage + in.damage_lost + (in.signalled ? 1 : 0);

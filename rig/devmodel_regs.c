@@ -196,8 +196,8 @@ parse_line(struct regs *rs, const char *path, unsigned line, char *text, struct 
 		return bad(path, line, "semantics '%s' takes no argument", tok[2]);
 	}
 	if (k != SEM_RAM && r->size > 8)
-		return bad(path, line, "a %s register is at most 8 bytes (got SIZE %s; only ram "
-		           "regions may be larger)", tok[1]);
+		return bad(path, line, "a register other than ram is at most 8 bytes (got SIZE %s; "
+		           "only ram regions may be larger)", tok[1]);
 	if (k != SEM_RAM && width_bit(r->size) < 0)
 		return bad(path, line, "a register's SIZE is 1, 2, 4 or 8 (got %s)", tok[1]);
 	/* a register takes its own width; a buffer (or an odd-sized ram register) any */
