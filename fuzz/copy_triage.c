@@ -177,8 +177,24 @@ cause_of(const struct check_input *in, const struct mmio_finding *f, size_t nf,
 		if (!named && n < MAX_TOKENS)
 			snprintf(tok[n++], sizeof tok[0], "(request)");
 	}
+	/* what the device model saw damaged, by the instruction that did it */
+	for (i = 0; i < in->ndamage && n < MAX_TOKENS; i++)
+		if (in->damage[i].rec[0] < in->nrecs) {
+			char ins[56];
+
+			insn_name(in->recs[in->damage[i].rec[0]].pc, ins, sizeof ins);
+			snprintf(tok[n++], sizeof tok[0], "damage:%s", ins);
+		} else {
+			snprintf(tok[n++], sizeof tok[0], "damage:(request)");
+		}
+	/* with faults injected, runs group by how they ended too */
+	if (in->signalled && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "died:%s", in->si_code == BUS_ADRERR ? "BUS_ADRERR"
+		                                             : "BUS_OBJERR");
 	if (!n)
 		return false;
+	if (in->nfaults && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "outcome:%s", outcome_names[rig_outcome(in, false)]);
 	qsort(tok, n, sizeof tok[0], cmp_token);
 	for (i = 0; i < n; i++)
 		if ((!i || strcmp(tok[i], tok[i - 1])) && o + strlen(tok[i]) + 2 < sizeof c->key)
@@ -243,7 +259,15 @@ judge(const struct target *t, const struct mmio_request *q, struct check_input *
 	*nf = 0;
 	if ((err = run_timed(q, in)) != 0)
 		return err == -ETIMEDOUT ? J_TIMEOUT : J_NOT_RUN;
-	*nf = check_request(in, t->profile, f);
+	{
+		/* as copy_fuzzer judges: with a fault injected the outcome says what
+		 * the data became, R11 does not */
+		struct check_input judged = *in;
+
+		if (in->nfaults && in->data.region == DATA_DEST)
+			judged.data.region = DATA_OK;
+		*nf = check_request(&judged, t->profile, f);
+	}
 	return cause_of(in, f, *nf, c) ? J_FINDING : J_CLEAN;
 }
 
@@ -440,6 +464,10 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			out_request(lf, OUT_TEXT, &q, t->profile->name, "emulate");
 			out_records(lf, OUT_TEXT, in.recs, in.nrecs, in.lost);
 			out_findings(lf, OUT_TEXT, f, nf);
+			out_damage(lf, OUT_TEXT, &in);
+			out_faults(lf, OUT_TEXT, &in);
+			if (in.nfaults || in.signalled || in.ndamage)
+				out_outcome(lf, OUT_TEXT, &in, rig_outcome(&in, false), t->helper->name);
 			fclose(lf);
 		}
 		snprintf(path, sizeof path, "%s/%s", rundir, svgp);
@@ -453,6 +481,20 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 				o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sR%u %s: %s",
 				                      o ? " | " : "", f[k].rule, rule_name(f[k].rule),
 				                      f[k].why);
+		/* then what the device model saw damaged, and how it ended */
+		for (k = 0; k < in.ndamage && o < sizeof sentence; k++)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sdamage: %s",
+			                      o ? " | " : "", in.damage[k].why);
+		if (in.signalled && o < sizeof sentence) {
+			char sig[256];
+
+			signal_text(sig, sizeof sig, &in, t->helper->name);
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%s%s", o ? " | " : "",
+			                      sig);
+		}
+		if (in.nfaults && o < sizeof sentence)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%soutcome: %s",
+			                      o ? " | " : "", outcome_names[rig_outcome(&in, false)]);
 		fprintf(res, "G\t%s\t%s\t%u\t%s\t%s\t%s\n", seen[i].c.key, req, q.len, svgp, logp,
 		        sentence);
 		fflush(res);
