@@ -182,3 +182,69 @@ if [[ -x $F ]]; then
 	expect_exit "copy_fuzzer -help=1 documents its exit codes" 0 $F -help=1
 	expect_grep "copy_fuzzer's help names 77 and 70" '77 a finding.*'
 fi
+
+# --- device models and fault plans (docs/device-maps.md) -------------------------
+M=examples/doorbell-fifo.regs
+expect_exit "regs: memcpy's double store to the doorbells is a finding" 1 $R -helper=memcpy -model=regs:$M -offset=0x40 -len=16
+expect_grep "regs: the damage sentence names the doorbell memcpy rang twice" "^! damage error at=0x40 seq=0,1: doorbell 'sq0_tail' at 0x40 rang twice \(the request wrote it once\)"
+expect_exit "regs: one 4-byte store rings the doorbell once" 0 $R -helper=natural -model=regs:$M -offset=0x40 -len=4
+expect_nogrep "regs: no damage for one ring" '^! damage'
+expect_exit "regs: memcpy pops the FIFO twice" 1 $R -helper=memcpy -model=regs:$M -dir=from-device -offset=0x54 -len=4
+expect_grep "regs: the FIFO sentence" "FIFO 'rx' at 0x54 popped 2 times for 1 element asked"
+expect_exit "32-bit-only map: an 8-byte store is a bus error" 1 $R -helper=memcpy -model=regs:examples/32bit-only.regs -offset=0x10 -len=8
+expect_grep "32-bit-only: the helper died of SIGBUS BUS_OBJERR at the access" '^! signal error at=0x10 seq=0: helper memcpy died of SIGBUS \(BUS_OBJERR\) at BAR offset 0x10'
+expect_grep "32-bit-only: the faulted store carries flag F" '^S 0 0x10 8 scalar 8 F '
+expect_exit "32-bit-only, x86 bus: the store is dropped, not a signal" 1 $R -helper=memcpy -model=regs:examples/32bit-only.regs,bus=x86 -offset=0x10 -len=8
+expect_grep "x86 bus: dropped store sentence" '8-byte store at 0x10 was dropped \(x86-like bus\)'
+expect_nogrep "x86 bus: no signal" '^! signal'
+expect_exit "32-bit-only under step: the same bus error" 1 $R -helper=memcpy -strategy=step -model=regs:examples/32bit-only.regs -offset=0x10 -len=8
+expect_grep "step: SIGBUS BUS_OBJERR at 0x10" 'died of SIGBUS \(BUS_OBJERR\) at BAR offset 0x10'
+printf '0x0 4 doorbell\n0x4 4 fif0:3\n' >"$tmp/bad.regs"
+expect_exit "a bad map line exits 2" 2 $R -helper=memcpy -model=regs:$tmp/bad.regs -len=4
+expect_grep "the error names file:line and what was expected" "bad.regs:2: unknown semantics 'fif0' \(expected ram"
+expect_exit "regs: JSON output" 1 $R -helper=memcpy -model=regs:$M -offset=0x40 -len=16 -json=1
+expect_grep "JSON damage object" '^\{"damage":"doorbell .sq0_tail. at 0x40 rang twice'
+if command -v python3 >/dev/null; then
+	if python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]' <<<"$out"; then
+		pass "every JSON line with damage parses"; else fail "every JSON line with damage parses" "json.loads failed"; fi
+fi
+for mode in ones zeros sigbus; do
+	want=0; [[ $mode == sigbus ]] && want=1
+	expect_exit "remove@1:$mode: exit $want" $want $R -helper=natural -dir=from-device -offset=0x10 -len=16 -fault=remove@1:$mode
+	expect_grep "remove@1:$mode: the self-check line" "^# fault injected remove@1:$mode at access 1 \(seq 1, 8-byte load at 0x18\)"
+	case $mode in
+	ones) expect_grep "remove@1:ones: the load reads all-ones" '^L 1 0x18 8 scalar 8 - 0xff 0xffffffffffffffff '
+	      expect_grep "remove@1:ones: outcome wrong-data" '^# outcome wrong-data' ;;
+	zeros) expect_grep "remove@1:zeros: the load reads zeros" '^L 1 0x18 8 scalar 8 - 0xff 0x0000000000000000 ' ;;
+	sigbus) expect_grep "remove@1:sigbus: died of SIGBUS BUS_ADRERR" '^! signal error at=0x18 seq=1: .*SIGBUS \(BUS_ADRERR\)'
+	        expect_grep "remove@1:sigbus: outcome died" '^# outcome died' ;;
+	esac
+	expect_grep "remove@1:$mode: the replay line carries the plan" "^# replay: .* -fault=remove@1:$mode "
+done
+expect_exit "a plan item never reached is reported, not a failure" 0 $R -helper=natural -dir=from-device -offset=0x10 -len=16 -fault=drop@9
+expect_grep "drop@9: not injected, with why" '^# fault not injected drop@9: the request made 2 device accesses \(2 loads, 0 stores\)'
+expect_exit "-fault= with a bad item exits 2" 2 $R -helper=natural -len=4 -fault=remove@1
+expect_grep "the bad plan says what was expected" "remove@N:ones, remove@N:zeros or remove@N:sigbus"
+expect_exit "ready@K on plain needs a register" 2 $R -helper=natural -len=4 -fault=ready@2
+# byte 11 under -fault=fuzz: 0x0b = remove:sigbus (3) at access 1 (1 << 3)
+printf '\000\000\001\000\020\000\020\000\000\000\000\013\000\000\000\000' >"$tmp/fault-in"
+expect_exit "-fault=fuzz: byte 11 is the plan" 1 $R -helper=natural -fault=fuzz "$tmp/fault-in"
+expect_grep "-fault=fuzz: remove@1:sigbus decoded and injected" '^# fault injected remove@1:sigbus at access 1 '
+expect_exit "without -fault=fuzz byte 11 is ignored (version 1 inputs keep their meaning)" 0 $R -helper=natural "$tmp/fault-in"
+expect_nogrep "no plan without -fault=fuzz" '^# fault'
+if [[ -x $F ]]; then
+	rm -rf "$tmp/corpus" "$tmp/fart"; mkdir -p "$tmp/corpus" "$tmp/fart"
+	$F -helper=natural -fault=fuzz -max_copy_len=64 -runs=20000 -seed=4 \
+		-artifact_prefix="$tmp/fart/" "$tmp/corpus" corpora/copy_fuzzer >"$tmp/fz-fault.log" 2>&1
+	rc=$?
+	if [[ $rc == 77 ]] && grep -q '^! signal error .*died of SIGBUS (BUS_ADRERR)' "$tmp/fz-fault.log"; then
+		pass "copy_fuzzer -fault=fuzz finds the helper dying of a surprise removal"
+	else
+		fail "copy_fuzzer -fault=fuzz finds the helper dying of a surprise removal" "exit $rc: $(grep -m2 '^!' "$tmp/fz-fault.log" | tr '\n' ' ')"
+	fi
+	art=$(ls "$tmp/fart" 2>/dev/null | head -n 1)
+	if [[ -n $art ]]; then
+		expect_exit "its crash input replays with -fault=fuzz as the same death" 1 $R -helper=natural -fault=fuzz "$tmp/fart/$art"
+		expect_grep "the replay shows the injected removal" '^# fault injected remove@[0-9]*:sigbus'
+	fi
+fi
