@@ -385,6 +385,32 @@ out_outcome(FILE *f, enum out_format fmt, const struct check_input *in, enum run
 			fprintf(f, ": %s\n", text);
 		}
 	}
+	if (in->over_budget) {
+		char removed[160] = "";
+
+		for (i = 0; i < in->nfaults; i++)
+			if (in->faults[i].kind == FAULT_REMOVE) {
+				char item[64];
+
+				fault_item_text(item, sizeof item, &in->plan->item[in->faults[i].item]);
+				snprintf(removed, sizeof removed, " after the device was removed at access %u "
+				         "(%s)", in->faults[i].access, item);
+			}
+		snprintf(text, sizeof text, "routine %s did not finish within %u accesses%s; it was "
+		         "stopped there", helper, in->budget, removed);
+		if (fmt == OUT_JSON) {
+			fprintf(f, "{\"budget\":%u,\"why\":\"", in->budget);
+			json_escape(f, text);
+			fputs("\"}\n", f);
+		} else {
+			fprintf(f, "! budget error count=%u: %s\n", in->budget, text);
+		}
+	} else if (in->routine && !in->signalled) {
+		if (fmt == OUT_JSON)
+			fprintf(f, "{\"returned\":%d}\n", in->routine_ret);
+		else
+			fprintf(f, "# routine returned %d\n", in->routine_ret);
+	}
 	if (fmt == OUT_JSON)
 		fprintf(f, "{\"outcome\":\"%s\"}\n", outcome_names[o]);
 	else

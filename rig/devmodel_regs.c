@@ -779,7 +779,9 @@ regs_damage(struct devmodel *m, const struct mmio_request *q, struct dev_damage 
 	if (rs->rej_lost)
 		*lost += rs->rej_lost;
 
-	for (i = 0; i < rs->n; i++) {
+	/* a request of length 0 (a device routine) asks nothing of the registers a
+	 * copy could be measured against: only the bus's rejections are damage */
+	for (i = 0; i < rs->n && q->len; i++) {
 		const struct reg *r = &rs->reg[i];
 		const struct reg_state *s = &rs->st[i];
 		bool asked_w = range_hits(wlo, wlen, r), asked_r = range_hits(rlo, rlen, r);

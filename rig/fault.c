@@ -322,6 +322,10 @@ layer_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
 	}
 	if (a->phase == DEV_BEFORE && fl->pend_next) /* a new instruction */
 		fl->npend = fl->pend_next = 0;
+	if (fl->budget && fl->accesses >= fl->budget)
+		/* a routine past its budget: stopped, never performed (rig_run catches it) */
+		return (struct dev_result){ .outcome = DEV_FAULT, .signo = SIGXCPU,
+		                            .si_code = SI_QUEUE };
 	idx = fl->accesses++;
 	nth = a->kind == MMIO_LOAD ? fl->loads++ : fl->stores++;
 

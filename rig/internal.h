@@ -120,6 +120,7 @@ struct fault_layer {
 	uint64_t ev_lost;
 	int8_t ev_of[FAULT_MAX_ITEMS];   /* index of an item's running event (remove, delay,
 	                                    ready), -1 none */
+	uint32_t budget;                 /* accesses allowed, 0 = no limit (device routines) */
 	/* step: the BEFORE verdicts of the accesses of the instruction in flight */
 	uint8_t pend[16];                /* per in-BAR access: 1 drop the store */
 	unsigned npend, pend_next;
@@ -131,6 +132,11 @@ void fault_layer_init(struct devmodel *layer, struct fault_layer *fl, struct dev
 void fault_layer_reset(struct fault_layer *fl);
 /* Whether the inner model can take plan (ready@ needs ready bits). */
 int fault_layer_check(const struct fault_layer *fl, const struct fault_plan *plan);
+
+/* Device routines (catalog.c): the BAR the next routine call gets, and what
+ * the last one returned. */
+void routine_bar(volatile void *bar, size_t len);
+int routine_result(void);
 
 /* ---- BAR views and backends (bar.c) -------------------------------------- */
 

@@ -267,6 +267,11 @@ struct check_input {
 	size_t nfaults;
 	uint32_t accesses;                /* device accesses the model was asked about */
 	uint32_t loads, stores;           /* of them */
+	/* a device routine (helper_routine): its budget and how the call ended */
+	bool routine;
+	int routine_ret;                  /* what it returned, if it did */
+	bool over_budget;                 /* stopped after `budget` accesses */
+	uint32_t budget;
 	/* a fault signal that ended the helper (rig_catch_signals) */
 	bool signalled;
 	int signo, si_code;
@@ -299,6 +304,8 @@ int helper_load_plugin(const char *path);
 const struct mmio_helper *const *helper_all(size_t *n);
 /* Whether the helper promises to handle this request; if not, *why says which limit. */
 bool helper_supports(const struct mmio_helper *h, const struct mmio_request *r, const char **why);
+/* The device routine behind a helper the catalog made of one; NULL for a copy helper. */
+const struct mmio_routine *helper_routine(const struct mmio_helper *h);
 /* Print one line per known helper: name, the directions it copies, its pattern. */
 void helper_list(FILE *out);
 

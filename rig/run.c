@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -142,7 +143,7 @@ static struct {
 	sigjmp_buf jmp;
 	volatile sig_atomic_t armed;
 	siginfo_t si;
-	struct sigaction old;
+	struct sigaction old, old_xcpu;
 } catcher;
 
 static void
@@ -150,6 +151,7 @@ catcher_restore(void)
 {
 	catcher.armed = 0;
 	sigaction(SIGBUS, &catcher.old, NULL);
+	sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
 }
 
 static void
@@ -162,7 +164,7 @@ on_fault_signal(int sig, siginfo_t *si, void *ctx)
 		siglongjmp(catcher.jmp, 1);
 	}
 	/* not during a request: what was there before decides */
-	sigaction(sig, &catcher.old, NULL);
+	sigaction(sig, sig == SIGXCPU ? &catcher.old_xcpu : &catcher.old, NULL);
 	raise(sig);
 }
 
@@ -178,7 +180,7 @@ rig_abandon(struct rig *rig)
 enum run_outcome
 rig_outcome(const struct check_input *in, bool timed_out)
 {
-	if (timed_out)
+	if (timed_out || in->over_budget)
 		return OUTCOME_HUNG;
 	if (in->signalled)
 		return OUTCOME_DIED;
@@ -349,6 +351,31 @@ device_data(struct rig *rig, const struct mmio_request *q, const struct mmio_rec
 	}
 }
 
+/*
+ * After a device routine that may have handled a removal's SIGBUS as SPDK does
+ * (mapping a page of 0xFF over the BAR): put the mock's view back. The alias
+ * is a shared mapping of the same pages, so mremap with old size 0 makes
+ * another mapping of them at the view's address; it comes back closed.
+ */
+static int
+view_restore(struct rig *rig)
+{
+	struct bar *b = &rig->bar;
+	size_t i;
+	bool removed = false;
+
+	for (i = 0; i < rig->faults.nev; i++)
+		removed |= rig->faults.ev[i].kind == FAULT_REMOVE &&
+		           rig->faults.ev[i].mode == FAULT_SIGBUS;
+	if (!removed)
+		return 0;
+	if (mremap(b->alias, 0, b->size, MREMAP_MAYMOVE | MREMAP_FIXED, b->view) == MAP_FAILED ||
+	    mprotect(b->view, b->size, PROT_NONE) != 0)
+		return rig_fail(errno, "restoring the BAR view after a device routine: %s",
+		                strerror(errno));
+	return 0;
+}
+
 /* Arm, call the helper, disarm; with rig_catch_signals, a fault signal that
  * ends the helper comes back here (out->signalled) instead of killing it. */
 static int
@@ -358,18 +385,28 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
 	int err;
 
-	if (rig->catch_signals) {
+	if (rig->catch_signals || rig->faults.budget) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
 		sa.sa_sigaction = on_fault_signal;
 		sa.sa_flags = SA_SIGINFO;
 		sigemptyset(&sa.sa_mask);
-		sigaction(SIGBUS, &sa, &catcher.old);
+		if (rig->catch_signals)
+			sigaction(SIGBUS, &sa, &catcher.old);
+		else
+			sigaction(SIGBUS, NULL, &catcher.old);
+		/* a routine past its access budget is stopped with SIGXCPU (fault.c) */
+		sigaction(SIGXCPU, &sa, &catcher.old_xcpu);
 		if (sigsetjmp(catcher.jmp, 1)) {
-			/* the helper died of the fault the model or the plan injected */
 			logger_abandon();
 			sigaction(SIGBUS, &catcher.old, NULL);
+			sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+			if (catcher.si.si_signo == SIGXCPU) {
+				out->over_budget = true;
+				return 0;
+			}
+			/* the helper died of the fault the model or the plan injected */
 			out->signalled = true;
 			out->signo = catcher.si.si_signo;
 			out->si_code = catcher.si.si_code;
@@ -379,7 +416,7 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 		catcher.armed = 1;
 	}
 	if ((err = logger_arm(&rig->bar, &rig->layer, rig->strategy)) != 0) {
-		if (rig->catch_signals)
+		if (catcher.armed)
 			catcher_restore();
 		return err;
 	}
@@ -395,7 +432,7 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 		break;
 	}
 	logger_disarm();
-	if (rig->catch_signals)
+	if (catcher.armed)
 		catcher_restore();
 	return 0;
 }
@@ -411,6 +448,7 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	size_t hlen = q->len + 2 * RIG_HOST_GUARD + MMIO_HOST_ALIGN, n, i;
 	const struct mmio_record *r;
 	struct data_result *d = &out->data;
+	const struct mmio_routine *rt;
 	uint32_t k;
 	int err;
 
@@ -432,10 +470,22 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 			paint(b, q, slo, shi);
 	}
 	rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
+	rt = helper_routine(q->helper);
+	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
+	out->routine = rt != NULL;
+	out->budget = rig->faults.budget;
+	if (rt)
+		routine_bar(view, b->size);
 
 	if ((err = call_helper(rig, q, view, hbuf, out)) != 0)
 		return err;
-	if (out->signalled) {
+	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
+		return err;
+	if (out->signalled || out->over_budget || rt) {
+		/* a routine is judged by how it ended and what it did to the device,
+		 * not by the copy rules' data check */
+		if (rt && !out->signalled && !out->over_budget)
+			out->routine_ret = routine_result();
 		r = logger_records(&n, &out->lost);
 		out->unexecuted = logger_unexecuted();
 		goto collect;
