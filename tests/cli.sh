@@ -248,3 +248,42 @@ if [[ -x $F ]]; then
 		expect_grep "the replay shows the injected removal" '^# fault injected remove@[0-9]*:sigbus'
 	fi
 fi
+
+# --- device routines (examples/plugin_routines.c) ---------------------------------
+RL=build/plugins/routines.so
+if [[ -f $RL ]]; then
+	RM="-helper_lib=$RL -model=regs:examples/doorbell-fifo.regs -len=0"
+	expect_exit "routine ack-naive without faults returns and copes" 0 $R $RM -helper=ack-naive
+	expect_grep "ack-naive: returned 0, coped" '^# routine returned 0'
+	expect_nogrep "a routine is not judged by the copy rules" '^! R[0-9]'
+	expect_exit "ack-naive spins after removal (all-ones): a budget finding" 1 $R $RM -helper=ack-naive -fault=remove@2:ones
+	expect_grep "ack-naive: did not finish within 1000 accesses after the removal" '^! budget error count=1000: routine ack-naive did not finish within 1000 accesses after the device was removed at access 2 \(remove@2:ones\)'
+	expect_grep "ack-naive: outcome hung" '^# outcome hung'
+	expect_exit "ack-checked copes with removal (all-ones)" 0 $R $RM -helper=ack-checked -fault=remove@2:ones
+	expect_grep "ack-checked sees the device gone" '^# routine returned -1'
+	expect_exit "ack-checked copes with removal (zeros): its polls are bounded" 0 $R $RM -helper=ack-checked -fault=remove@2:zeros
+	expect_exit "ack-checked dies of a removal that raises SIGBUS" 1 $R $RM -helper=ack-checked -fault=remove@2:sigbus
+	expect_grep "ack-checked: died of SIGBUS BUS_ADRERR" 'helper ack-checked died of SIGBUS \(BUS_ADRERR\)'
+	for s in emulate step exec; do
+		expect_exit "ack-spdk ($s): its SIGBUS handler maps 0xFF and the routine sees removal" 0 $R $RM -helper=ack-spdk -fault=remove@2:sigbus -strategy=$s
+		expect_grep "ack-spdk ($s): returned -1, coped" '^# routine returned -1'
+	done
+	if [[ -x $F ]]; then
+		rm -rf "$tmp/corpus" "$tmp/rart"; mkdir -p "$tmp/corpus" "$tmp/rart"
+		$F -helper_lib=$RL -model=regs:examples/doorbell-fifo.regs -helper=ack-naive -fault=fuzz \
+			-runs=20000 -seed=5 -artifact_prefix="$tmp/rart/" "$tmp/corpus" >"$tmp/fz-r.log" 2>&1
+		rc=$?
+		if [[ $rc == 77 ]] && grep -q '^! budget error .*routine ack-naive did not finish .* after the device was removed' "$tmp/fz-r.log"; then
+			pass "copy_fuzzer -fault=fuzz finds the poll loop that cannot survive removal"
+		else
+			fail "copy_fuzzer -fault=fuzz finds the poll loop that cannot survive removal" "exit $rc: $(grep -m2 '^!' "$tmp/fz-r.log" | tr '\n' ' ')"
+		fi
+		rm -rf "$tmp/corpus"; mkdir -p "$tmp/corpus"
+		expect_exit "copy_fuzzer -fault=fuzz: ack-spdk survives every plan of 20000 runs" 0 $F -helper_lib=$RL \
+			-model=regs:examples/doorbell-fifo.regs -helper=ack-spdk -fault=fuzz -runs=20000 -seed=6 "$tmp/corpus"
+	fi
+else
+	fail "device routines" "$RL not built (ninja builds it)"
+fi
+expect_exit "a plugin built against ABI 1 is refused" 2 $R -helper_lib=build/plugins/old_abi.so -helper=old-abi -len=4
+expect_grep "the refusal says why: ABI 2 added device routines" 'table abi 1, expected 2 \(rebuild it against this mmiorig.h; ABI 2 added device routines'
