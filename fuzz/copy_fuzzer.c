@@ -649,8 +649,8 @@ pictures(const struct mmio_request *q, const struct profile *p, const struct che
 html:
 	if (fz.opt.html_path) {
 		if ((out = fopen(fz.opt.html_path, "w"))) {
-			html_request(out, q, p->name, logger_strategy_names[fz.opt.strategy], in->recs,
-			             in->nrecs, in->lost, f, nf);
+			html_request_run(out, q, p->name, logger_strategy_names[fz.opt.strategy],
+			                 in->recs, in->nrecs, in->lost, f, nf, in);
 			if (fclose(out) == 0)
 				return;
 		}

@@ -188,6 +188,8 @@ cause_of(const struct check_input *in, const struct mmio_finding *f, size_t nf,
 			snprintf(tok[n++], sizeof tok[0], "damage:(request)");
 		}
 	/* with faults injected, runs group by how they ended too */
+	if (in->over_budget && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "hung:budget");
 	if (in->signalled && n < MAX_TOKENS)
 		snprintf(tok[n++], sizeof tok[0], "died:%s", in->si_code == BUS_ADRERR ? "BUS_ADRERR"
 		                                             : "BUS_OBJERR");
@@ -266,7 +268,7 @@ judge(const struct target *t, const struct mmio_request *q, struct check_input *
 
 		if (in->nfaults && in->data.region == DATA_DEST)
 			judged.data.region = DATA_OK;
-		*nf = check_request(&judged, t->profile, f);
+		*nf = in->routine ? 0 : check_request(&judged, t->profile, f);
 	}
 	return cause_of(in, f, *nf, c) ? J_FINDING : J_CLEAN;
 }
@@ -485,6 +487,10 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 		for (k = 0; k < in.ndamage && o < sizeof sentence; k++)
 			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sdamage: %s",
 			                      o ? " | " : "", in.damage[k].why);
+		if (in.over_budget && o < sizeof sentence)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sroutine %s did not "
+			                      "finish within %u accesses", o ? " | " : "",
+			                      t->helper->name, in.budget);
 		if (in.signalled && o < sizeof sentence) {
 			char sig[256];
 
@@ -714,6 +720,16 @@ problem_what(const struct group *g, char *b, size_t n)
 		snprintf(b, n, "the helper crashed");
 	else if (g->rules)
 		rules_text(g->rules, true, b, n);
+	else if (strstr(g->sig, "hung:budget"))
+		snprintf(b, n, "a routine did not finish within its access budget");
+	else if (strstr(g->sig, "died:BUS_ADRERR"))
+		snprintf(b, n, "died of SIGBUS after the device was removed");
+	else if (strstr(g->sig, "died:"))
+		snprintf(b, n, "died of SIGBUS: the device rejected an access");
+	else if (strstr(g->sig, "damage:"))
+		snprintf(b, n, "device damage");
+	else if (strstr(g->sig, "outcome:"))
+		snprintf(b, n, "a fault plan's outcome");
 	else
 		snprintf(b, n, "records lost");
 }

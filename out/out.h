@@ -97,6 +97,12 @@ bool page_svg_file(FILE *f, const char *path);
 void html_request(FILE *f, const struct mmio_request *q, const char *profile,
                   const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
                   const struct mmio_finding *fd, size_t nf);
+/* The same with what the run measured (in): a Device section with the damage
+ * sentences, the faults injected and the outcome, and those lines in the log. */
+void html_request_run(FILE *f, const struct mmio_request *q, const char *profile,
+                      const char *strategy, const struct mmio_record *r, size_t n,
+                      uint64_t lost, const struct mmio_finding *fd, size_t nf,
+                      const struct check_input *in);
 /* Write s with &, <, >, " escaped and other control characters as '?'. */
 void html_escape(FILE *f, const char *s);
 
