@@ -368,7 +368,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
              bool with_report)
 {
 	static uint8_t buf[FUZZ_INPUT_MAX];
-	static struct { struct cause c; struct mmio_request q; } seen[MAX_GROUPS];
+	static struct { struct cause c; struct mmio_request q; struct fault_plan plan; } seen[MAX_GROUPS];
 	struct cause c;
 	unsigned nseen = 0, i;
 	struct dirent **ents;
@@ -436,6 +436,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			;
 		if (i == nseen && nseen < MAX_GROUPS) {
 			seen[nseen].c = c;
+			seen[nseen].plan = *rig_fault_plan(fuzz_rig()); /* -fault=fuzz: this input's */
 			seen[nseen++].q = q;
 		}
 	}
@@ -453,6 +454,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 
 		fprintf(res, "S\t(minimising %s)\n", seen[i].c.key);
 		fflush(res);
+		rig_set_faults(fuzz_rig(), &seen[i].plan);
 		q = minimise(t, &seen[i].q, &seen[i].c);
 		if (judge(t, &q, &in, f, &nf, &c) != J_FINDING) {
 			q = seen[i].q; /* flaky: keep the artifact's own request */
@@ -1055,7 +1057,9 @@ main(int argc, char **argv)
 			/* reproducers carry the flags copy_replay needs to make the same request */
 			if ((v = (char *)fuzz_flag(argv[a], "helper_lib")) ||
 			    (v = (char *)fuzz_flag(argv[a], "rules")) ||
-			    (v = (char *)fuzz_flag(argv[a], "bar_size"))) {
+			    (v = (char *)fuzz_flag(argv[a], "bar_size")) ||
+			    (v = (char *)fuzz_flag(argv[a], "model")) ||
+			    (v = (char *)fuzz_flag(argv[a], "bar"))) {
 				size_t o = strlen(repro_flags);
 
 				snprintf(repro_flags + o, sizeof repro_flags - o, "%s ", argv[a]);

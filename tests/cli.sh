@@ -287,3 +287,23 @@ else
 fi
 expect_exit "a plugin built against ABI 1 is refused" 2 $R -helper_lib=build/plugins/old_abi.so -helper=old-abi -len=4
 expect_grep "the refusal says why: ABI 2 added device routines" 'table abi 1, expected 2 \(rebuild it against this mmiorig.h; ABI 2 added device routines'
+
+# --- the morning report shows damage sentences and outcomes --------------------------
+T=build/copy_triage
+if [[ -x $T ]]; then
+	run="$tmp/night-regs"
+	mkdir -p "$run/targets/memcpy@arm64-device/artifacts" "$run/targets/memcpy@arm64-device/corpus"
+	printf 'mmiorig-run 1\nhelpers=memcpy\nprofiles=arm64-device\nrig_flags=-model=regs:%s/examples/doorbell-fifo.regs -fault=fuzz\nbudget=1\nelapsed=1\nrequest_timeout=10\nstarted=2026-01-01T00:00:00Z\n' "$PWD" >"$run/run.conf"
+	# memcpy, to-device, 16 bytes at 0x40, no fault: the doorbells ring twice
+	printf '\000\000\000\000\020\000\100\000\000\000\000\000\000\000\000\000' >"$run/targets/memcpy@arm64-device/artifacts/crash-doorbells"
+	# the same at 0x10 with byte 11 = remove@0:sigbus (0x03): died of the removal
+	printf '\000\000\000\000\020\000\020\000\000\000\000\003\000\000\000\000' >"$run/targets/memcpy@arm64-device/artifacts/crash-removed"
+	expect_exit "copy_triage on a night with a register map exits 1" 1 $T -model=regs:examples/doorbell-fifo.regs -fault=fuzz "$run"
+	out=$(cat "$run/report.md" 2>/dev/null)
+	expect_grep "the report shows the damage sentence" "damage: doorbell 'sq0_tail' at 0x40 rang twice \(the request wrote it once\)"
+	expect_grep "the report groups a death by removal as its own problem" 'Instructions: `died:BUS_ADRERR`.*`outcome:died`'
+	expect_grep "the report says what the helper died of" 'helper memcpy died of SIGBUS \(BUS_ADRERR\) at BAR offset 0x[0-9a-f]*: the device was removed under it'
+	out=$(cat "$run/report.html" 2>/dev/null)
+	expect_grep "the reproducer names the model" 'copy_replay .*-model=regs:examples/doorbell-fifo.regs'
+	expect_grep "the HTML report shows the damage sentence" "doorbell &#39;sq0_tail&#39; at 0x40 rang twice|doorbell 'sq0_tail' at 0x40 rang twice"
+fi
