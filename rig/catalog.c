@@ -165,6 +165,8 @@ helper_list(FILE *out)
 				strcat(dirs, ",");
 			strcat(dirs, dir_name((enum mmio_dir)d));
 		}
+		if (h->flags & MMIO_HELPER_ROUTINE)
+			strcpy(dirs, "device routine (-len=0)");
 		fprintf(out, "  %-*s  %-28s  %s\n", width, h->name, dirs, h->pattern);
 	}
 }
