@@ -168,13 +168,17 @@ on_fault_signal(int sig, siginfo_t *si, void *ctx)
 	raise(sig);
 }
 
+static int view_restore(struct rig *rig);
+
 void
 rig_abandon(struct rig *rig)
 {
-	(void)rig;
 	if (catcher.armed)
 		catcher_restore();
 	logger_abandon();
+	/* a routine stopped by the time limit may have mapped over the view */
+	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
+		view_restore(rig);
 }
 
 enum run_outcome

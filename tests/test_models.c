@@ -512,6 +512,64 @@ fault_plans(void)
 	}
 }
 
+/* ---- device routines (examples/plugin_routines.c) ------------------------------- */
+
+static void
+routines(void)
+{
+	const char *lib = "build/plugins/routines.so";
+	const struct mmio_helper *naive, *spdk, *natural = helper_lookup("natural");
+	struct check_input in;
+	struct fault_plan p;
+	char name[96];
+	unsigned s;
+
+	if (access(lib, R_OK) != 0) {
+		t_skip("routines", "%s not built (ninja builds it)", lib);
+		return;
+	}
+	if (helper_load_plugin(lib) != 0) {
+		t_fail("routines/load", "%s", rig_error());
+		return;
+	}
+	naive = helper_lookup("ack-naive");
+	spdk = helper_lookup("ack-spdk");
+	T_CHECK(naive && spdk && helper_routine(naive) && !helper_routine(natural),
+	        "routines/registered-as-helpers", "naive %p spdk %p", (const void *)naive,
+	        (const void *)spdk);
+	if (!naive || !spdk)
+		return;
+	for (s = 0; s < 2; s++) {
+		const char *sn = logger_strategy_names[strategies[s]];
+		struct rig *r = open_rig("regs:" MAP, strategies[s]);
+
+		if (!r)
+			continue;
+		fault_parse("remove@2:ones", &p);
+		rig_set_faults(r, &p);
+		run(r, naive, MMIO_TO_DEVICE, 0, 0, &in);
+		snprintf(name, sizeof name, "routine/%s/naive-stopped-at-budget", sn);
+		T_CHECK(in.routine && in.over_budget && in.budget == 1000 && in.accesses == 1000 &&
+		        rig_outcome(&in, false) == OUTCOME_HUNG, name,
+		        "routine %d over %d budget %u accesses %u", in.routine, in.over_budget,
+		        in.budget, in.accesses);
+		fault_parse("remove@2:sigbus", &p);
+		rig_set_faults(r, &p);
+		run(r, spdk, MMIO_TO_DEVICE, 0, 0, &in);
+		snprintf(name, sizeof name, "routine/%s/spdk-handler-sees-removal", sn);
+		T_CHECK(!in.signalled && !in.over_budget && in.routine_ret == -1 && in.nfaults == 1,
+		        name, "signalled %d over %d ret %d faults %zu", in.signalled, in.over_budget,
+		        in.routine_ret, in.nfaults);
+		/* the view the SPDK handler mapped over is the rig's again */
+		rig_set_faults(r, NULL);
+		run(r, natural, MMIO_TO_DEVICE, 0x70, 8, &in);
+		snprintf(name, sizeof name, "routine/%s/view-restored-after", sn);
+		T_CHECK(in.nrecs == 1 && in.data.region == DATA_OK, name, "%zu records, region %d",
+		        in.nrecs, in.data.region);
+		rig_close(r);
+	}
+}
+
 int
 main(void)
 {
@@ -526,6 +584,7 @@ main(void)
 	map_errors();
 	semantics();
 	fault_plans();
+	routines();
 	unlink(write_map("bad.regs", ""));
 	unlink(write_map("sem.regs", ""));
 	rmdir(tmpdir);
