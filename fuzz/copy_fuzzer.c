@@ -28,6 +28,10 @@ static struct {
 	unsigned nprofiles;
 	const char *libs;                                /* -helper_lib= as given, or NULL */
 	const char *rules;                               /* -rules= as given, or NULL */
+	struct fault_plan plan;                          /* -fault=PLAN */
+	struct fault_plan plan_in;                       /* -fault=fuzz: the last input's */
+	enum run_outcome last_outcome;                   /* of the last judged request */
+	bool fault_fuzz;                                 /* -fault=fuzz: byte 11 decides */
 	bool ready;
 	/* the per-request time limit (-timeout=) */
 	sigjmp_buf timeout_jmp;
@@ -37,7 +41,7 @@ static struct {
 
 const char *const fuzz_rig_flags[] = {
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"max_copy_len", "timeout", "json", NULL,
+	"max_copy_len", "timeout", "json", "fault", NULL,
 };
 
 const char fuzz_flags_help[] =
@@ -54,6 +58,9 @@ const char fuzz_flags_help[] =
 "  -bar=NAME[:ARGS]       BAR backend (default mock); -bar=help lists them with their\n"
 "                         arguments (every backend takes window=LO-HI and ro)\n"
 "  -model=NAME[:ARGS]     device model behind the BAR (default plain); -model=help\n"
+"  -fault=PLAN            inject faults: remove@N:ones|zeros|sigbus, drop@N, flip@N:BIT,\n"
+"                         delay@N:US, ready@K[:OFF[:MASK]], comma-separated; -fault=fuzz\n"
+"                         takes the plan from each input's byte 11 (corpora/README.md)\n"
 "  -max_copy_len=N        longest copy an input decodes to, 0..4096 (default 4096)\n"
 "  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
 "  -json=1                JSON lines instead of the text log\n"
@@ -302,6 +309,12 @@ fuzz_init(int argc, char **argv, const char **unknown)
 				return EXIT_USAGE;
 			}
 			fz.opt.max_copy_len = (uint32_t)n;
+		} else if ((v = fuzz_flag(argv[a], "fault"))) {
+			fz.fault_fuzz = !strcmp(v, "fuzz");
+			if (!fz.fault_fuzz && fault_parse(v, &fz.plan) != 0) {
+				fprintf(stderr, "error: %s\n", rig_error());
+				return EXIT_USAGE;
+			}
 		} else if ((v = fuzz_flag(argv[a], "json"))) {
 			fz.opt.format = strcmp(v, "0") ? OUT_JSON : OUT_TEXT;
 		} else if (unknown && !*unknown && argv[a][0] == '-') {
@@ -334,6 +347,12 @@ fuzz_init(int argc, char **argv, const char **unknown)
 		return err == -EINVAL || err == -ERANGE ? EXIT_USAGE : EXIT_RIG;
 	}
 	fz.opt.strategy = rig_strategy(fz.rig);
+	if (rig_set_faults(fz.rig, &fz.plan) != 0) {
+		fprintf(stderr, "error: %s\n", rig_error());
+		return EXIT_USAGE;
+	}
+	/* a fault signal that reaches a helper is an outcome, not the tool's death */
+	rig_catch_signals(fz.rig, true);
 	fz.ready = true;
 	return 0;
 }
@@ -447,7 +466,43 @@ fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
 	if (q->dir == MMIO_WITHIN)
 		q->src_off = (uint32_t)(lo + (u32_at(b, 8, 14) % (room + 1)) / align * align);
 	q->pattern = b[10];
-	/* b[11]: fault plan, reserved (v1 ignores it) */
+	if (fz.fault_fuzz)
+		fuzz_decode_fault(b[11], &fz.plan_in);
+}
+
+void
+fuzz_decode_fault(uint8_t b, struct fault_plan *p)
+{
+	struct fault_item *it = &p->item[0];
+	unsigned n = b >> 3;
+
+	memset(p, 0, sizeof *p);
+	switch (b & 7) {
+	case 0:
+		break;
+	case 1: case 2: case 3:
+		*it = (struct fault_item){ .kind = FAULT_REMOVE, .mode = (uint8_t)((b & 7) - 1),
+		                           .at = n };
+		break;
+	case 4:
+		*it = (struct fault_item){ .kind = FAULT_DROP, .at = n };
+		break;
+	case 5:
+		*it = (struct fault_item){ .kind = FAULT_FLIP, .at = n, .arg = n & 7 };
+		break;
+	case 6:
+		*it = (struct fault_item){ .kind = FAULT_DELAY, .at = n, .arg = 50 };
+		break;
+	case 7:
+		*it = (struct fault_item){ .kind = FAULT_READY, .arg = n };
+		break;
+	}
+	p->n = it->kind != FAULT_NONE;
+	/* a model without ready bits takes no ready@K: the input runs without faults */
+	if (fz.rig && rig_set_faults(fz.rig, p) != 0) {
+		memset(p, 0, sizeof *p);
+		rig_set_faults(fz.rig, p);
+	}
 }
 
 /* ---- judging -------------------------------------------------------------------- */
@@ -506,8 +561,14 @@ fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char 
 	if (q->dir == MMIO_WITHIN && o > 0 && (size_t)o < n)
 		o += snprintf(buf + o, n - (size_t)o, " -src-offset=0x%x", q->src_off);
 	if (o > 0 && (size_t)o < n)
-		snprintf(buf + o, n - (size_t)o, " -len=%u -src-align=%u -pattern=%u", q->len,
-		         q->host_misalign, q->pattern);
+		o += snprintf(buf + o, n - (size_t)o, " -len=%u -src-align=%u -pattern=%u", q->len,
+		              q->host_misalign, q->pattern);
+	if (fz.rig && rig_fault_plan(fz.rig)->n && o > 0 && (size_t)o < n) {
+		char plan[256];
+
+		fault_text(plan, sizeof plan, rig_fault_plan(fz.rig));
+		snprintf(buf + o, n - (size_t)o, " -fault=%s", plan);
+	}
 }
 
 bool
@@ -588,8 +649,8 @@ pictures(const struct mmio_request *q, const struct profile *p, const struct che
 html:
 	if (fz.opt.html_path) {
 		if ((out = fopen(fz.opt.html_path, "w"))) {
-			html_request(out, q, p->name, logger_strategy_names[fz.opt.strategy], in->recs,
-			             in->nrecs, in->lost, f, nf);
+			html_request_run(out, q, p->name, logger_strategy_names[fz.opt.strategy],
+			                 in->recs, in->nrecs, in->lost, f, nf, in);
 			if (fclose(out) == 0)
 				return;
 		}
@@ -657,6 +718,7 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 	const struct profile *p = &fz.profiles[pi % fz.nprofiles];
 	const char *strategy = logger_strategy_names[fz.opt.strategy];
 	FILE *out = stdout;
+	enum run_outcome outcome;
 	size_t nf, nerr;
 	int err;
 
@@ -678,6 +740,10 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 			fprintf(out, "! timeout error after=%us: helper %s did not return within %u s "
 			        "(a hang is a finding; -timeout= sets the limit)\n", fz.opt.timeout,
 			        q->helper->name, fz.opt.timeout);
+		fz.last_outcome = OUTCOME_HUNG;
+		if (rig_fault_plan(fz.rig)->n || fz.opt.model)
+			out_outcome(out, fz.opt.format, &(struct check_input){ 0 }, OUTCOME_HUNG,
+			            q->helper->name);
 		if (fz.opt.format == OUT_TEXT)
 			print_replay_cmd(out, q, p);
 		fflush(out);
@@ -688,15 +754,35 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		fprintf(stderr, "mmiorig: cannot run the request: %s\n", rig_error());
 		abort();
 	}
-	nf = check_request(&in, p, f);
-	nerr = check_errors(f, nf);
+	outcome = rig_outcome(&in, false);
+	{
+		/* with a fault injected, the data is expected to suffer: the outcome says
+		 * what it became, R11 does not judge it */
+		struct check_input judged = in;
+
+		if (in.nfaults && in.data.region == DATA_DEST)
+			judged.data.region = DATA_OK;
+		/* a device routine is no copy: the copy rules do not judge it */
+		nf = in.routine ? 0 : check_request(&judged, p, f);
+	}
+	nerr = check_errors(f, nf) + in.ndamage + in.damage_lost + (in.signalled ? 1 : 0) +
+	       (in.over_budget ? 1 : 0);
 	features(&in, f, nf);
+	fuzz_feature(mix(0xfa17, (uint32_t)outcome | (uint32_t)in.nfaults << 4 |
+	                 (uint32_t)(in.ndamage < 15 ? in.ndamage : 15) << 8));
+	for (size_t k = 0; k < in.nfaults; k++)
+		fuzz_feature(mix(0xfa18, in.faults[k].kind | in.faults[k].mode << 4 |
+		                 (in.faults[k].affected < 64 ? in.faults[k].affected : 64) << 8));
 	if (fz.opt.svg_path || fz.opt.html_path)
 		pictures(q, p, &in, f, nf);
 	if (nerr || in.lost || in.unexecuted || fz.opt.verbose || (nf && !fz.opt.quiet)) {
 		out_request(out, fz.opt.format, q, p->name, strategy);
 		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);
 		out_findings(out, fz.opt.format, f, nf);
+		out_damage(out, fz.opt.format, &in);
+		out_faults(out, fz.opt.format, &in);
+		if (in.plan->n || in.signalled || in.ndamage || fz.opt.model || in.routine)
+			out_outcome(out, fz.opt.format, &in, outcome, q->helper->name);
 		if (fz.opt.format == OUT_TEXT) {
 			if (in.lost)
 				fprintf(out, "# verdict incomplete: %llu records lost\n",
@@ -711,7 +797,14 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		}
 		fflush(out);
 	}
+	fz.last_outcome = outcome;
 	return nerr || in.lost || in.unexecuted ? FUZZ_FINDING : FUZZ_CLEAN;
+}
+
+enum run_outcome
+fuzz_last_outcome(void)
+{
+	return fz.last_outcome;
 }
 
 enum fuzz_verdict

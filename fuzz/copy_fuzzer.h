@@ -76,6 +76,11 @@ void fuzz_decode(const uint8_t *data, size_t size, struct mmio_request *q, unsig
 void fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
                      struct mmio_request *q);
 
+/* The fault plan of control-block byte 11 (corpora/README.md); with -fault=fuzz,
+ * fuzz_decode_for puts it in force on the rig (a plan the model cannot take
+ * becomes no plan). */
+void fuzz_decode_fault(uint8_t b, struct fault_plan *p);
+
 /* Run and judge one input; prints per the options. */
 enum fuzz_verdict fuzz_one(const uint8_t *data, size_t size);
 
@@ -106,7 +111,8 @@ const struct mmio_helper *fuzz_helper(const char *name);
 bool fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t whyn);
 
 /* The copy_replay flags that make request q under profile, into buf: "-helper=..
- * -profile=.. -dir=.. -offset=.. [-src-offset=..] -len=.. -src-align=.. -pattern=..". */
+ * -profile=.. -dir=.. -offset=.. [-src-offset=..] -len=.. -src-align=.. -pattern=..
+ * [-fault=PLAN]" (the plan in force on the rig). */
 void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile);
 
 /* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */
@@ -129,6 +135,9 @@ bool fuzz_parse_u64(const char *v, unsigned long long *out);
 /* Whether a timed-out request was abandoned since the last call (fuzz_request
  * returns FUZZ_FINDING for it after printing the timeout finding). */
 bool fuzz_timed_out(void);
+
+/* How the last request run by fuzz_request ended. */
+enum run_outcome fuzz_last_outcome(void);
 
 /* Provided by the driver: one coverage feature of the access shapes. */
 void fuzz_feature(uint32_t feature);

@@ -177,8 +177,26 @@ cause_of(const struct check_input *in, const struct mmio_finding *f, size_t nf,
 		if (!named && n < MAX_TOKENS)
 			snprintf(tok[n++], sizeof tok[0], "(request)");
 	}
+	/* what the device model saw damaged, by the instruction that did it */
+	for (i = 0; i < in->ndamage && n < MAX_TOKENS; i++)
+		if (in->damage[i].rec[0] < in->nrecs) {
+			char ins[56];
+
+			insn_name(in->recs[in->damage[i].rec[0]].pc, ins, sizeof ins);
+			snprintf(tok[n++], sizeof tok[0], "damage:%s", ins);
+		} else {
+			snprintf(tok[n++], sizeof tok[0], "damage:(request)");
+		}
+	/* with faults injected, runs group by how they ended too */
+	if (in->over_budget && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "hung:budget");
+	if (in->signalled && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "died:%s", in->si_code == BUS_ADRERR ? "BUS_ADRERR"
+		                                             : "BUS_OBJERR");
 	if (!n)
 		return false;
+	if (in->nfaults && n < MAX_TOKENS)
+		snprintf(tok[n++], sizeof tok[0], "outcome:%s", outcome_names[rig_outcome(in, false)]);
 	qsort(tok, n, sizeof tok[0], cmp_token);
 	for (i = 0; i < n; i++)
 		if ((!i || strcmp(tok[i], tok[i - 1])) && o + strlen(tok[i]) + 2 < sizeof c->key)
@@ -243,7 +261,15 @@ judge(const struct target *t, const struct mmio_request *q, struct check_input *
 	*nf = 0;
 	if ((err = run_timed(q, in)) != 0)
 		return err == -ETIMEDOUT ? J_TIMEOUT : J_NOT_RUN;
-	*nf = check_request(in, t->profile, f);
+	{
+		/* as copy_fuzzer judges: with a fault injected the outcome says what
+		 * the data became, R11 does not */
+		struct check_input judged = *in;
+
+		if (in->nfaults && in->data.region == DATA_DEST)
+			judged.data.region = DATA_OK;
+		*nf = in->routine ? 0 : check_request(&judged, t->profile, f);
+	}
 	return cause_of(in, f, *nf, c) ? J_FINDING : J_CLEAN;
 }
 
@@ -342,7 +368,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
              bool with_report)
 {
 	static uint8_t buf[FUZZ_INPUT_MAX];
-	static struct { struct cause c; struct mmio_request q; } seen[MAX_GROUPS];
+	static struct { struct cause c; struct mmio_request q; struct fault_plan plan; } seen[MAX_GROUPS];
 	struct cause c;
 	unsigned nseen = 0, i;
 	struct dirent **ents;
@@ -410,6 +436,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			;
 		if (i == nseen && nseen < MAX_GROUPS) {
 			seen[nseen].c = c;
+			seen[nseen].plan = *rig_fault_plan(fuzz_rig()); /* -fault=fuzz: this input's */
 			seen[nseen++].q = q;
 		}
 	}
@@ -427,6 +454,7 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 
 		fprintf(res, "S\t(minimising %s)\n", seen[i].c.key);
 		fflush(res);
+		rig_set_faults(fuzz_rig(), &seen[i].plan);
 		q = minimise(t, &seen[i].q, &seen[i].c);
 		if (judge(t, &q, &in, f, &nf, &c) != J_FINDING) {
 			q = seen[i].q; /* flaky: keep the artifact's own request */
@@ -440,6 +468,10 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 			out_request(lf, OUT_TEXT, &q, t->profile->name, "emulate");
 			out_records(lf, OUT_TEXT, in.recs, in.nrecs, in.lost);
 			out_findings(lf, OUT_TEXT, f, nf);
+			out_damage(lf, OUT_TEXT, &in);
+			out_faults(lf, OUT_TEXT, &in);
+			if (in.nfaults || in.signalled || in.ndamage)
+				out_outcome(lf, OUT_TEXT, &in, rig_outcome(&in, false), t->helper->name);
 			fclose(lf);
 		}
 		snprintf(path, sizeof path, "%s/%s", rundir, svgp);
@@ -453,6 +485,24 @@ child_triage(const struct target *t, FILE *res, const char *resume_after,
 				o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sR%u %s: %s",
 				                      o ? " | " : "", f[k].rule, rule_name(f[k].rule),
 				                      f[k].why);
+		/* then what the device model saw damaged, and how it ended */
+		for (k = 0; k < in.ndamage && o < sizeof sentence; k++)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sdamage: %s",
+			                      o ? " | " : "", in.damage[k].why);
+		if (in.over_budget && o < sizeof sentence)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%sroutine %s did not "
+			                      "finish within %u accesses", o ? " | " : "",
+			                      t->helper->name, in.budget);
+		if (in.signalled && o < sizeof sentence) {
+			char sig[256];
+
+			signal_text(sig, sizeof sig, &in, t->helper->name);
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%s%s", o ? " | " : "",
+			                      sig);
+		}
+		if (in.nfaults && o < sizeof sentence)
+			o += (size_t)snprintf(sentence + o, sizeof sentence - o, "%soutcome: %s",
+			                      o ? " | " : "", outcome_names[rig_outcome(&in, false)]);
 		fprintf(res, "G\t%s\t%s\t%u\t%s\t%s\t%s\n", seen[i].c.key, req, q.len, svgp, logp,
 		        sentence);
 		fflush(res);
@@ -672,6 +722,16 @@ problem_what(const struct group *g, char *b, size_t n)
 		snprintf(b, n, "the helper crashed");
 	else if (g->rules)
 		rules_text(g->rules, true, b, n);
+	else if (strstr(g->sig, "hung:budget"))
+		snprintf(b, n, "a routine did not finish within its access budget");
+	else if (strstr(g->sig, "died:BUS_ADRERR"))
+		snprintf(b, n, "died of SIGBUS after the device was removed");
+	else if (strstr(g->sig, "died:"))
+		snprintf(b, n, "died of SIGBUS: the device rejected an access");
+	else if (strstr(g->sig, "damage:"))
+		snprintf(b, n, "device damage");
+	else if (strstr(g->sig, "outcome:"))
+		snprintf(b, n, "a fault plan's outcome");
 	else
 		snprintf(b, n, "records lost");
 }
@@ -997,7 +1057,9 @@ main(int argc, char **argv)
 			/* reproducers carry the flags copy_replay needs to make the same request */
 			if ((v = (char *)fuzz_flag(argv[a], "helper_lib")) ||
 			    (v = (char *)fuzz_flag(argv[a], "rules")) ||
-			    (v = (char *)fuzz_flag(argv[a], "bar_size"))) {
+			    (v = (char *)fuzz_flag(argv[a], "bar_size")) ||
+			    (v = (char *)fuzz_flag(argv[a], "model")) ||
+			    (v = (char *)fuzz_flag(argv[a], "bar"))) {
 				size_t o = strlen(repro_flags);
 
 				snprintf(repro_flags + o, sizeof repro_flags - o, "%s ", argv[a]);

@@ -5,6 +5,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "out.h"
@@ -195,4 +196,223 @@ out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t
 			fprintf(f, ",%u", fd->rec[1]);
 		fprintf(f, ": %s\n", fd->why);
 	}
+}
+
+/* ---- damage, injected faults, outcomes ---------------------------------------- */
+
+void
+out_damage(FILE *f, enum out_format fmt, const struct check_input *in)
+{
+	char off[24];
+	size_t i;
+
+	for (i = 0; i < in->ndamage; i++) {
+		const struct dev_damage *d = &in->damage[i];
+
+		offset_text(off, sizeof off, d->at);
+		if (fmt == OUT_JSON) {
+			fprintf(f, "{\"damage\":\"");
+			json_escape(f, d->why);
+			fprintf(f, "\",\"severity\":\"error\",\"at\":%lld,\"records\":[",
+			        (long long)d->at);
+			if (d->rec[0] != UINT32_MAX)
+				fprintf(f, "%u", d->rec[0]);
+			if (d->rec[1] != UINT32_MAX)
+				fprintf(f, ",%u", d->rec[1]);
+			fputs("]}\n", f);
+			continue;
+		}
+		fprintf(f, "! damage error at=%s", off);
+		if (d->rec[0] != UINT32_MAX)
+			fprintf(f, " seq=%u", d->rec[0]);
+		if (d->rec[1] != UINT32_MAX)
+			fprintf(f, ",%u", d->rec[1]);
+		fprintf(f, ": %s\n", d->why);
+	}
+	if (in->damage_lost) {
+		if (fmt == OUT_JSON)
+			fprintf(f, "{\"damage_lost\":%llu}\n", (unsigned long long)in->damage_lost);
+		else
+			fprintf(f, "# damage: %llu more sentences did not fit\n",
+			        (unsigned long long)in->damage_lost);
+	}
+}
+
+void
+fault_event_text(char *buf, size_t n, const struct fault_event *e, const struct fault_plan *p)
+{
+	char item[64], off[24], what[160];
+
+	fault_item_text(item, sizeof item, &p->item[e->item]);
+	offset_text(off, sizeof off, e->off);
+	switch (e->kind) {
+	case FAULT_REMOVE:
+		snprintf(what, sizeof what, e->mode == FAULT_SIGBUS
+		         ? "the device was removed: the access raised SIGBUS (BUS_ADRERR); %u "
+		           "access%s met the removed device"
+		         : e->mode == FAULT_ONES
+		         ? "the device was removed: loads read all-ones, stores are dropped; %u "
+		           "access%s met the removed device"
+		         : "the device was removed: loads read zeros, stores are dropped; %u "
+		           "access%s met the removed device", e->affected, e->affected == 1 ? "" : "es");
+		break;
+	case FAULT_DROP:
+		snprintf(what, sizeof what, "the store was dropped");
+		break;
+	case FAULT_FLIP:
+		snprintf(what, sizeof what, "bit %u of the value read was flipped", e->arg);
+		break;
+	case FAULT_DELAY:
+		snprintf(what, sizeof what, "%u access%s delayed %u us each", e->affected,
+		         e->affected == 1 ? "" : "es", e->arg);
+		break;
+	case FAULT_READY:
+		snprintf(what, sizeof what, "the ready bit read clear %u time%s (plan: %u)",
+		         e->affected, e->affected == 1 ? "" : "s", e->arg);
+		break;
+	default:
+		snprintf(what, sizeof what, "?");
+	}
+	snprintf(buf, n, "%s at access %u (seq %llu, %u-byte %s at %s): %s", item, e->access,
+	         (unsigned long long)e->seq, e->width, e->access_kind == MMIO_LOAD ? "load" : "store",
+	         off, what);
+}
+
+static bool
+item_fired(const struct check_input *in, unsigned i)
+{
+	size_t k;
+
+	for (k = 0; k < in->nfaults; k++)
+		if (in->faults[k].item == i)
+			return true;
+	return false;
+}
+
+void
+out_faults(FILE *f, enum out_format fmt, const struct check_input *in)
+{
+	char text[320], item[64];
+	size_t k;
+	unsigned i;
+
+	if (!in->plan || !in->plan->n)
+		return;
+	for (k = 0; k < in->nfaults; k++) {
+		const struct fault_event *e = &in->faults[k];
+
+		fault_event_text(text, sizeof text, e, in->plan);
+		if (fmt == OUT_TEXT) {
+			fprintf(f, "# fault injected %s\n", text);
+			continue;
+		}
+		fault_item_text(item, sizeof item, &in->plan->item[e->item]);
+		fprintf(f, "{\"fault\":\"%s\",\"injected\":true,\"access\":%u,\"seq\":%llu,"
+		        "\"offset\":%lld,\"width\":%u,\"kind\":\"%s\",\"affected\":%u,\"why\":\"",
+		        item, e->access, (unsigned long long)e->seq, (long long)e->off, e->width,
+		        e->access_kind == MMIO_LOAD ? "load" : "store", e->affected);
+		json_escape(f, text);
+		fputs("\"}\n", f);
+	}
+	for (i = 0; i < in->plan->n; i++) {
+		const struct fault_item *it = &in->plan->item[i];
+
+		if (item_fired(in, i))
+			continue;
+		fault_item_text(item, sizeof item, it);
+		snprintf(text, sizeof text, "the request made %u device access%s (%u load%s, %u "
+		         "store%s)%s", in->accesses, in->accesses == 1 ? "" : "es", in->loads,
+		         in->loads == 1 ? "" : "s", in->stores, in->stores == 1 ? "" : "s",
+		         it->kind == FAULT_DROP ? ": drop@N counts stores" :
+		         it->kind == FAULT_FLIP ? ": flip@N counts loads (and BIT must be in the load)" :
+		         it->kind == FAULT_READY ? ": no load read a ready bit" : "");
+		if (fmt == OUT_TEXT)
+			fprintf(f, "# fault not injected %s: %s\n", item, text);
+		else {
+			fprintf(f, "{\"fault\":\"%s\",\"injected\":false,\"why\":\"", item);
+			json_escape(f, text);
+			fputs("\"}\n", f);
+		}
+	}
+}
+
+static const char *
+code_name(int signo, int code)
+{
+	if (signo == SIGBUS)
+		return code == BUS_ADRERR ? "BUS_ADRERR" : code == BUS_OBJERR ? "BUS_OBJERR"
+		     : code == BUS_ADRALN ? "BUS_ADRALN" : "si_code ?";
+	return code == SEGV_ACCERR ? "SEGV_ACCERR" : code == SEGV_MAPERR ? "SEGV_MAPERR" : "si_code ?";
+}
+
+void
+signal_text(char *buf, size_t n, const struct check_input *in, const char *helper)
+{
+	char off[24];
+
+	offset_text(off, sizeof off, in->sig_off);
+	snprintf(buf, n, "helper %s died of %s (%s) at BAR offset %s: the device %s", helper,
+	         in->signo == SIGBUS ? "SIGBUS" : "SIGSEGV", code_name(in->signo, in->si_code), off,
+	         in->si_code == BUS_ADRERR ? "was removed under it" : "rejected the access");
+}
+
+void
+out_outcome(FILE *f, enum out_format fmt, const struct check_input *in, enum run_outcome o,
+            const char *helper)
+{
+	char text[256], off[24];
+	long long seq = -1;
+	size_t i;
+
+	if (in->signalled) {
+		for (i = in->nrecs; i-- > 0;)
+			if (in->recs[i].flags & MMIO_REC_FAULT) {
+				seq = (long long)in->recs[i].seq;
+				break;
+			}
+		signal_text(text, sizeof text, in, helper);
+		offset_text(off, sizeof off, in->sig_off);
+		if (fmt == OUT_JSON) {
+			fprintf(f, "{\"signal\":\"%s\",\"si_code\":\"%s\",\"at\":%lld,\"seq\":%lld,"
+			        "\"why\":\"", in->signo == SIGBUS ? "SIGBUS" : "SIGSEGV",
+			        code_name(in->signo, in->si_code), (long long)in->sig_off, seq);
+			json_escape(f, text);
+			fputs("\"}\n", f);
+		} else {
+			fprintf(f, "! signal error at=%s", off);
+			if (seq >= 0)
+				fprintf(f, " seq=%lld", seq);
+			fprintf(f, ": %s\n", text);
+		}
+	}
+	if (in->over_budget) {
+		char removed[160] = "";
+
+		for (i = 0; i < in->nfaults; i++)
+			if (in->faults[i].kind == FAULT_REMOVE) {
+				char item[64];
+
+				fault_item_text(item, sizeof item, &in->plan->item[in->faults[i].item]);
+				snprintf(removed, sizeof removed, " after the device was removed at access %u "
+				         "(%s)", in->faults[i].access, item);
+			}
+		snprintf(text, sizeof text, "routine %s did not finish within %u accesses%s; it was "
+		         "stopped there", helper, in->budget, removed);
+		if (fmt == OUT_JSON) {
+			fprintf(f, "{\"budget\":%u,\"why\":\"", in->budget);
+			json_escape(f, text);
+			fputs("\"}\n", f);
+		} else {
+			fprintf(f, "! budget error count=%u: %s\n", in->budget, text);
+		}
+	} else if (in->routine && !in->signalled) {
+		if (fmt == OUT_JSON)
+			fprintf(f, "{\"returned\":%d}\n", in->routine_ret);
+		else
+			fprintf(f, "# routine returned %d\n", in->routine_ret);
+	}
+	if (fmt == OUT_JSON)
+		fprintf(f, "{\"outcome\":\"%s\"}\n", outcome_names[o]);
+	else
+		fprintf(f, "# outcome %s\n", outcome_names[o]);
 }

@@ -25,6 +25,21 @@ void out_request(FILE *f, enum out_format fmt, const struct mmio_request *req,
 void out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
                  uint64_t lost);
 void out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, size_t n);
+/* What the device model saw go wrong ("! damage error ..." lines, or JSON
+ * {"damage":..}), each a failure of the request. */
+void out_damage(FILE *f, enum out_format fmt, const struct check_input *in);
+/* The self-check of the fault plan: one "# fault injected ..." line per
+ * injection, one "# fault not injected ..." per plan item that never fired. */
+void out_faults(FILE *f, enum out_format fmt, const struct check_input *in);
+/* A caught fault signal ("! signal error ...") and, when a plan or a model
+ * made it matter, "# outcome NAME". */
+void out_outcome(FILE *f, enum out_format fmt, const struct check_input *in,
+                 enum run_outcome o, const char *helper);
+/* The sentence of one injection. */
+void fault_event_text(char *buf, size_t n, const struct fault_event *e,
+                      const struct fault_plan *p);
+/* The sentence of a caught signal: "helper X died of SIGBUS (BUS_ADRERR) at 0x10". */
+void signal_text(char *buf, size_t n, const struct check_input *in, const char *helper);
 /* Write s as the body of a JSON string (quotes, backslashes, control characters escaped). */
 void json_escape(FILE *f, const char *s);
 
@@ -82,6 +97,12 @@ bool page_svg_file(FILE *f, const char *path);
 void html_request(FILE *f, const struct mmio_request *q, const char *profile,
                   const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
                   const struct mmio_finding *fd, size_t nf);
+/* The same with what the run measured (in): a Device section with the damage
+ * sentences, the faults injected and the outcome, and those lines in the log. */
+void html_request_run(FILE *f, const struct mmio_request *q, const char *profile,
+                      const char *strategy, const struct mmio_record *r, size_t n,
+                      uint64_t lost, const struct mmio_finding *fd, size_t nf,
+                      const struct check_input *in);
 /* Write s with &, <, >, " escaped and other control characters as '?'. */
 void html_escape(FILE *f, const char *s);
 

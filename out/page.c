@@ -160,6 +160,7 @@ struct page {
 	uint64_t lost;
 	const struct mmio_finding *fd;
 	size_t nf;
+	const struct check_input *in; /* damage, faults, outcome; NULL if not known */
 };
 
 static void
@@ -170,6 +171,53 @@ page_log(FILE *f, void *arg)
 	out_request(f, OUT_TEXT, p->q, p->profile, p->strategy);
 	out_records(f, OUT_TEXT, p->r, p->n, p->lost);
 	out_findings(f, OUT_TEXT, p->fd, p->nf);
+	if (p->in) {
+		out_damage(f, OUT_TEXT, p->in);
+		out_faults(f, OUT_TEXT, p->in);
+		if (p->in->nfaults || p->in->signalled || p->in->ndamage || p->in->routine)
+			out_outcome(f, OUT_TEXT, p->in, rig_outcome(p->in, false),
+			            p->q->helper ? p->q->helper->name : "?");
+	}
+}
+
+/* What the device model saw damaged, what was injected, how it ended. */
+static void
+page_device(FILE *f, const struct page *p)
+{
+	const struct check_input *in = p->in;
+	char text[320];
+	size_t i;
+
+	if (!in || (!in->ndamage && !in->nfaults && !in->signalled && !in->routine &&
+	            !(in->plan && in->plan->n)))
+		return;
+	fputs("<section>\n<h2>Device</h2>\n", f);
+	if (in->ndamage) {
+		fputs("<p>Damage the device model saw:</p>\n<ol class=\"findings\">\n", f);
+		for (i = 0; i < in->ndamage; i++) {
+			fputs("<li class=\"error\"><span class=\"rule\">damage</span> ", f);
+			html_escape(f, in->damage[i].why);
+			fputs("</li>\n", f);
+		}
+		fputs("</ol>\n", f);
+	}
+	if (in->nfaults) {
+		fputs("<p>Faults injected:</p>\n<ul>\n", f);
+		for (i = 0; i < in->nfaults; i++) {
+			fault_event_text(text, sizeof text, &in->faults[i], in->plan);
+			fputs("<li>", f);
+			html_escape(f, text);
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
+	if (in->signalled) {
+		signal_text(text, sizeof text, in, p->q->helper ? p->q->helper->name : "?");
+		fputs("<p class=\"error\">", f);
+		html_escape(f, text);
+		fputs("</p>\n", f);
+	}
+	fprintf(f, "<p>Outcome: <b>%s</b></p>\n</section>\n", outcome_names[rig_outcome(in, false)]);
 }
 
 static void
@@ -271,7 +319,15 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
              const struct mmio_record *r, size_t n, uint64_t lost,
              const struct mmio_finding *fd, size_t nf)
 {
-	struct page p = { q, profile, strategy, r, r ? n : 0, lost, fd, fd ? nf : 0 };
+	html_request_run(f, q, profile, strategy, r, n, lost, fd, nf, NULL);
+}
+
+void
+html_request_run(FILE *f, const struct mmio_request *q, const char *profile,
+                 const char *strategy, const struct mmio_record *r, size_t n, uint64_t lost,
+                 const struct mmio_finding *fd, size_t nf, const struct check_input *in)
+{
+	struct page p = { q, profile, strategy, r, r ? n : 0, lost, fd, fd ? nf : 0, in };
 	const char *name = q->helper && q->helper->name ? q->helper->name : "?";
 	char *buf, title[300];
 
@@ -285,6 +341,7 @@ html_request(FILE *f, const struct mmio_request *q, const char *profile, const c
 	fputs("</div>\n</section>\n", f);
 
 	page_findings(f, &p);
+	page_device(f, &p);
 
 	fputs("<section>\n<h2>Log</h2>\n", f);
 	buf = capture(page_log, &p);

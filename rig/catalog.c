@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,6 +34,30 @@ static struct plugin {
 	size_t first;       /* index in known[] of its first helper */
 } plugins[PLUGIN_MAX];
 static unsigned nplugins;
+
+/* Device routines of plugins: each runs as a helper whose to-device copy is a
+ * trampoline that calls it on the BAR the runner names (routine_bar). */
+#define ROUTINE_MAX 16
+static const struct mmio_routine *routines[ROUTINE_MAX];
+static struct mmio_helper routine_helpers[ROUTINE_MAX];
+static unsigned nroutines;
+static volatile void *routine_base;
+static size_t routine_len;
+static int routine_ret;
+
+#define TRAMPOLINE(k)                                                             \
+	static void tramp_##k(void *dst, const void *src, size_t len)             \
+	{                                                                         \
+		(void)dst, (void)src, (void)len;                                  \
+		routine_ret = routines[k]->fn(routine_base, routine_len);         \
+	}
+TRAMPOLINE(0) TRAMPOLINE(1) TRAMPOLINE(2) TRAMPOLINE(3) TRAMPOLINE(4) TRAMPOLINE(5)
+TRAMPOLINE(6) TRAMPOLINE(7) TRAMPOLINE(8) TRAMPOLINE(9) TRAMPOLINE(10) TRAMPOLINE(11)
+TRAMPOLINE(12) TRAMPOLINE(13) TRAMPOLINE(14) TRAMPOLINE(15)
+static mmio_copy_fn *const trampolines[ROUTINE_MAX] = {
+	tramp_0, tramp_1, tramp_2, tramp_3, tramp_4, tramp_5, tramp_6, tramp_7,
+	tramp_8, tramp_9, tramp_10, tramp_11, tramp_12, tramp_13, tramp_14, tramp_15,
+};
 
 int
 helper_add_builtins(const struct mmio_helper *const *list)
@@ -140,6 +165,8 @@ helper_list(FILE *out)
 				strcat(dirs, ",");
 			strcat(dirs, dir_name((enum mmio_dir)d));
 		}
+		if (h->flags & MMIO_HELPER_ROUTINE)
+			strcpy(dirs, "device routine (-len=0)");
 		fprintf(out, "  %-*s  %-28s  %s\n", width, h->name, dirs, h->pattern);
 	}
 }
@@ -170,11 +197,20 @@ plugin_check(const char *path, const struct mmio_helper_table *t)
 {
 	if (t->abi != MMIO_HELPER_ABI)
 		return rig_fail(EPROTO, "helper plugin %s: table abi %u, expected %u "
-		                "(rebuild it against this mmiorig.h)", path, t->abi, MMIO_HELPER_ABI);
-	if (t->count == 0 || t->count > MMIO_PLUGIN_MAX_HELPERS)
+		                "(rebuild it against this mmiorig.h%s)", path, t->abi, MMIO_HELPER_ABI,
+		                t->abi < MMIO_HELPER_ABI ? "; ABI 2 added device routines to the "
+		                "table, so an older table cannot be read" : "");
+	if (t->count > MMIO_PLUGIN_MAX_HELPERS || (t->count == 0 && t->nroutines == 0))
 		return rig_fail(EINVAL, "helper plugin %s: table count %u, expected 1..%d",
 		                path, t->count, MMIO_PLUGIN_MAX_HELPERS);
-	if (!t->helpers)
+	if (t->nroutines > MMIO_PLUGIN_MAX_ROUTINES || (t->nroutines && !t->routines))
+		return rig_fail(EINVAL, "helper plugin %s: table nroutines %u, expected 0..%d with "
+		                "routines set", path, t->nroutines, MMIO_PLUGIN_MAX_ROUTINES);
+	for (uint32_t i = 0; i < t->nroutines; i++)
+		if (!t->routines[i].name || !t->routines[i].fn || !t->routines[i].desc)
+			return rig_fail(EINVAL, "helper plugin %s: routine %u lacks a name, a desc or "
+			                "its function", path, i);
+	if (t->count && !t->helpers)
 		return rig_fail(EINVAL, "helper plugin %s: table count %u but helpers is NULL",
 		                path, t->count);
 
@@ -271,8 +307,58 @@ helper_load_plugin(const char *path)
 		return err;
 	}
 
+	for (uint32_t i = 0; i < t->nroutines; i++) {
+		const char *name = t->routines[i].name;
+
+		if (helper_lookup(name) || strnlen(name, MMIO_HELPER_NAME_MAX + 1) > MMIO_HELPER_NAME_MAX ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name) ||
+		    nroutines == ROUTINE_MAX) {
+			dlclose(dl);
+			free(path_copy);
+			return rig_fail(EINVAL, "helper plugin %s: routine \"%s\": %s", path, name,
+			                nroutines == ROUTINE_MAX ? "too many routines loaded" :
+			                helper_lookup(name) ? "duplicate name" :
+			                "invalid name (a-z 0-9 _ -, at most 31 characters)");
+		}
+	}
 	plugins[nplugins++] = (struct plugin){ .dl = dl, .path = path_copy, .first = nknown };
 	for (uint32_t i = 0; i < t->count; i++)
 		known[nknown++] = &t->helpers[i];
+	for (uint32_t i = 0; i < t->nroutines; i++) {
+		struct mmio_helper *h = &routine_helpers[nroutines];
+
+		routines[nroutines] = &t->routines[i];
+		*h = (struct mmio_helper){ .name = t->routines[i].name, .pattern = t->routines[i].desc,
+		                           .copy = { [MMIO_TO_DEVICE] = trampolines[nroutines] },
+		                           .lens = 1, .flags = MMIO_HELPER_ROUTINE };
+		nroutines++;
+		known[nknown++] = h;
+	}
 	return 0;
+}
+
+/* ---- device routines, run as helpers ----------------------------------------------- */
+
+const struct mmio_routine *
+helper_routine(const struct mmio_helper *h)
+{
+	unsigned i;
+
+	for (i = 0; h && (h->flags & MMIO_HELPER_ROUTINE) && i < nroutines; i++)
+		if (h == &routine_helpers[i])
+			return routines[i];
+	return NULL;
+}
+
+void
+routine_bar(volatile void *bar, size_t len)
+{
+	routine_base = bar;
+	routine_len = len;
+}
+
+int
+routine_result(void)
+{
+	return routine_ret;
 }

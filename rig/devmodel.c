@@ -14,7 +14,8 @@
 
 /* The models, in -model=help order: one X(ops struct) each. */
 #define DEVMODELS(X) \
-	X(devmodel_plain)
+	X(devmodel_plain) \
+	X(devmodel_regs)
 
 #define DECLARE(ops) extern const struct devmodel_ops ops;
 #define ENTRY(ops) &ops,

@@ -75,6 +75,15 @@ struct devmodel_ops {
 	void (*reset)(struct devmodel *m);
 	/* One access (buf holds width bytes, by lanes); see enum dev_phase. */
 	struct dev_result (*access)(struct devmodel *m, const struct dev_access *a, uint8_t *buf);
+	/* Optional, after a request, outside handlers: one sentence per violation the
+	 * model saw since reset (req is the request run); returns how many were
+	 * written to out (at most max), *lost the ones that did not fit. */
+	size_t (*damage)(struct devmodel *m, const struct mmio_request *req,
+	                 struct dev_damage *out, size_t max, uint64_t *lost);
+	/* Optional, in the handler: the ready bits (a sticky-ready register's) among
+	 * the bytes [off, off+width) of a load, as a little-endian mask over those
+	 * bytes (width <= 8); 0 if none. What ready@K holds clear. */
+	uint64_t (*ready_bits)(struct devmodel *m, uint64_t off, unsigned width);
 };
 
 struct devmodel {
@@ -89,6 +98,45 @@ extern const struct devmodel_ops *const devmodels[]; /* NULL-terminated */
  * valid names. */
 int devmodel_open(struct devmodel *m, const char *spec, struct bar *bar);
 void devmodel_close(struct devmodel *m);
+
+/* ---- the fault layer (fault.c) ---------------------------------------------- */
+
+/*
+ * What the logger asks when a rig runs: a model of its own that counts every
+ * device access, injects the plan's faults around the real model, keeps the
+ * events (the self-check) and enforces nothing else. Its state is reset
+ * before every request; access runs in the handler.
+ */
+struct fault_layer {
+	struct devmodel *inner;          /* the model the faults are injected around */
+	struct fault_plan plan;
+	/* per request */
+	uint32_t accesses, loads, stores;
+	bool removed;                    /* a removal has happened */
+	uint8_t removed_item;            /* which plan item did it */
+	uint32_t held[FAULT_MAX_ITEMS];  /* ready: reads held so far */
+	struct fault_event ev[FAULT_MAX_EVENTS];
+	size_t nev;
+	uint64_t ev_lost;
+	int8_t ev_of[FAULT_MAX_ITEMS];   /* index of an item's running event (remove, delay,
+	                                    ready), -1 none */
+	uint32_t budget;                 /* accesses allowed, 0 = no limit (device routines) */
+	/* step: the BEFORE verdicts of the accesses of the instruction in flight */
+	uint8_t pend[16];                /* per in-BAR access: 1 drop the store */
+	unsigned npend, pend_next;
+};
+
+extern const struct devmodel_ops devmodel_fault_layer;
+/* Wire layer (priv = fl) around inner on bar. */
+void fault_layer_init(struct devmodel *layer, struct fault_layer *fl, struct devmodel *inner);
+void fault_layer_reset(struct fault_layer *fl);
+/* Whether the inner model can take plan (ready@ needs ready bits). */
+int fault_layer_check(const struct fault_layer *fl, const struct fault_plan *plan);
+
+/* Device routines (catalog.c): the BAR the next routine call gets, and what
+ * the last one returned. */
+void routine_bar(volatile void *bar, size_t len);
+int routine_result(void);
 
 /* ---- BAR views and backends (bar.c) -------------------------------------- */
 
@@ -271,6 +319,10 @@ struct rig {
 	uint8_t *host;                /* host buffer: MMIO_REQ_MAX_LEN + guards */
 	uint8_t *host_want;           /* expected host contents after a from-device copy */
 	uint8_t *dev_want;            /* expected destination contents */
+	struct devmodel layer;        /* what the logger asks: the fault layer over model */
+	struct fault_layer faults;    /* its state */
+	bool catch_signals;           /* rig_catch_signals */
+	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */
 };
 
 /* Host buffer guard bytes on each side of the request's host range. */

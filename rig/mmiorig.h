@@ -20,8 +20,9 @@ extern "C" {
 /* Release of the rig this header comes from: major * 10000 + minor * 100 + patch. */
 #define MMIORIG_VERSION 200
 
-/* Bump when struct mmio_helper or struct mmio_helper_table changes layout. */
-#define MMIO_HELPER_ABI 1
+/* Bump when struct mmio_helper, struct mmio_routine or struct mmio_helper_table
+ * changes layout. 2: device routines (the table's nroutines and routines). */
+#define MMIO_HELPER_ABI 2
 
 /* The symbol a plugin exports: `const struct mmio_helper_table mmio_helper_table`. */
 #define MMIO_HELPER_TABLE_SYMBOL "mmio_helper_table"
@@ -57,10 +58,42 @@ struct mmio_helper {
 	uint32_t flags;               /* MMIO_HELPER_* */
 };
 
+/* Set by the rig on the helper it makes of a device routine (never by a plugin). */
+#define MMIO_HELPER_ROUTINE 0x2u
+
+/*
+ * A device routine: code that talks to a device through its registers (ring a
+ * doorbell after filling a buffer, poll a status register, drain a FIFO),
+ * called as fn(bar, len) with the BAR's base and size against the device
+ * model (-model=regs:FILE). It returns 0 when it did its job, nonzero when it
+ * gave up (it saw the device gone, its own poll limit ran out): both are
+ * "returned". A routine that makes more than max_accesses device accesses in
+ * one call is stopped and reported ("did not finish within N accesses"), as is
+ * one that outlives the tools' -timeout=; it never hangs the rig.
+ */
+typedef int mmio_routine_fn(volatile void *bar, size_t len);
+
+struct mmio_routine {
+	const char *name;             /* as for helpers: [a-z0-9_-]+, unique among helpers */
+	const char *desc;             /* one line: what it does */
+	mmio_routine_fn *fn;
+	uint32_t max_accesses;        /* per call; 0 = MMIO_ROUTINE_BUDGET */
+};
+
+/* Accesses a routine may make in one call unless it says otherwise. */
+#define MMIO_ROUTINE_BUDGET 10000u
+
+/* Most routines one plugin table may hold. */
+#define MMIO_PLUGIN_MAX_ROUTINES 16
+
 struct mmio_helper_table {
 	uint32_t abi;                     /* MMIO_HELPER_ABI */
-	uint32_t count;                   /* entries in helpers, 1..MMIO_PLUGIN_MAX_HELPERS */
+	uint32_t count;                   /* entries in helpers, 0..MMIO_PLUGIN_MAX_HELPERS
+	                                     (a table holds at least one helper or routine) */
 	const struct mmio_helper *helpers; /* the helpers, names unique */
+	uint32_t nroutines;               /* entries in routines, 0..MMIO_PLUGIN_MAX_ROUTINES */
+	const struct mmio_routine *routines; /* device routines, run as helpers of that name
+	                                        taking length 0 (copy_replay -helper=NAME) */
 };
 
 #ifdef __cplusplus

@@ -166,6 +166,86 @@ struct data_result {
 	uint8_t got, want;       /* the byte found and the byte expected there */
 };
 
+/* ---- device damage and injected faults (devmodel_regs.c, fault.c) ---------- */
+
+/* One sentence of what a violation did to the device model's registers, as the
+ * model saw it in one request ("doorbell at 0x10 rang 2 times ..."). */
+struct dev_damage {
+	int64_t at;         /* BAR offset of the register */
+	uint32_t rec[2];    /* offending records (seq); UINT32_MAX = none */
+	char why[200];      /* the sentence */
+};
+
+/* Most damage sentences one request reports; more are counted. */
+#define DEV_MAX_DAMAGE 16
+
+/* Kinds of injected fault (-fault=, the control block's byte 11). */
+enum fault_kind {
+	FAULT_NONE,
+	FAULT_REMOVE,  /* surprise removal from access `at` on (mode: ones, zeros, sigbus) */
+	FAULT_DROP,    /* the store numbered `at` (stores counted from 0) is dropped */
+	FAULT_FLIP,    /* bit `arg` of the load numbered `at` (loads from 0) is flipped */
+	FAULT_DELAY,   /* every access from access `at` on waits `arg` microseconds */
+	FAULT_READY,   /* a ready bit reads clear for the first `arg` reads of it */
+	FAULT_NKINDS
+};
+
+enum fault_mode { FAULT_ONES, FAULT_ZEROS, FAULT_SIGBUS };
+
+struct fault_item {
+	uint8_t kind;       /* enum fault_kind */
+	uint8_t mode;       /* FAULT_REMOVE: enum fault_mode */
+	bool explicit_reg;  /* FAULT_READY: off/mask given, not taken from the model */
+	uint32_t at;        /* access (remove, delay, ready), store (drop) or load (flip) number */
+	uint32_t arg;       /* flip: bit; delay: microseconds; ready: reads held */
+	uint64_t off;       /* ready: register offset, when explicit */
+	uint64_t mask;      /* ready: the ready bits, when explicit */
+};
+
+/* Most faults in one plan. */
+#define FAULT_MAX_ITEMS 4
+
+struct fault_plan {
+	unsigned n;                            /* items used */
+	struct fault_item item[FAULT_MAX_ITEMS];
+};
+
+/* What was injected, where: one entry per injection (a removal or a delay is
+ * one entry covering the accesses it affected). */
+struct fault_event {
+	uint8_t item;       /* index into the plan */
+	uint8_t kind;       /* enum fault_kind */
+	uint8_t mode;       /* remove: enum fault_mode */
+	uint8_t access_kind;/* enum mmio_kind of the access it hit first */
+	uint32_t access;    /* the device access it hit first, counted from 0 */
+	uint32_t affected;  /* accesses it affected (removal: that one and every later one) */
+	uint64_t seq;       /* the log's seq of that access */
+	int64_t off;        /* its BAR offset */
+	uint16_t width;     /* its width */
+	uint32_t arg;       /* flip: bit; delay: microseconds; ready: reads held so far */
+};
+
+#define FAULT_MAX_EVENTS 16
+
+/* Parse "remove@N:ones|zeros|sigbus", "drop@N", "flip@N:BIT", "delay@N:US",
+ * "ready@K[:OFF[:MASK]]", several separated by '+'; "none" or "" is empty.
+ * 0 or -EINVAL with rig_error() saying what was expected. */
+int fault_parse(const char *spec, struct fault_plan *out);
+/* The plan in the syntax fault_parse reads ("none" if empty). */
+void fault_text(char *buf, size_t n, const struct fault_plan *p);
+/* One item, e.g. "remove@3:ones". */
+void fault_item_text(char *buf, size_t n, const struct fault_item *it);
+
+/* How a request ended, for grouping runs with faults. */
+enum run_outcome {
+	OUTCOME_COPED,      /* returned, the data as it should be (or not measurable) */
+	OUTCOME_WRONG_DATA, /* returned, R11 found the data wrong */
+	OUTCOME_DIED,       /* a fault signal ended the helper (caught by the rig) */
+	OUTCOME_HUNG,       /* did not return within the time limit */
+	OUTCOME_N
+};
+extern const char *const outcome_names[]; /* "coped", "wrong-data", "died", "hung" */
+
 struct check_input {
 	const struct mmio_request *req;   /* the request judged */
 	const struct mmio_record *recs;   /* its accesses in issue order */
@@ -177,6 +257,25 @@ struct check_input {
 	                                     plain memory); false on a real BAR */
 	size_t bar_size;                  /* bytes in the BAR (R9's outer bound) */
 	struct data_result data;          /* R11's evidence, measured by the runner */
+	/* what the device model saw go wrong (sentences), DEV_MAX_DAMAGE at most */
+	const struct dev_damage *damage;
+	size_t ndamage;
+	uint64_t damage_lost;             /* sentences that did not fit */
+	/* the fault plan in force and what it injected */
+	const struct fault_plan *plan;    /* NULL or empty: none */
+	const struct fault_event *faults;
+	size_t nfaults;
+	uint32_t accesses;                /* device accesses the model was asked about */
+	uint32_t loads, stores;           /* of them */
+	/* a device routine (helper_routine): its budget and how the call ended */
+	bool routine;
+	int routine_ret;                  /* what it returned, if it did */
+	bool over_budget;                 /* stopped after `budget` accesses */
+	uint32_t budget;
+	/* a fault signal that ended the helper (rig_catch_signals) */
+	bool signalled;
+	int signo, si_code;
+	int64_t sig_off;                  /* BAR offset of si_addr */
 };
 
 /* Most findings one request yields: one per rule plus R1's warning form. */
@@ -205,6 +304,8 @@ int helper_load_plugin(const char *path);
 const struct mmio_helper *const *helper_all(size_t *n);
 /* Whether the helper promises to handle this request; if not, *why says which limit. */
 bool helper_supports(const struct mmio_helper *h, const struct mmio_request *r, const char **why);
+/* The device routine behind a helper the catalog made of one; NULL for a copy helper. */
+const struct mmio_routine *helper_routine(const struct mmio_helper *h);
 /* Print one line per known helper: name, the directions it copies, its pattern. */
 void helper_list(FILE *out);
 
@@ -255,6 +356,19 @@ bool rig_read_only(const struct rig *rig);
 int rig_validate(const struct rig *rig, const struct mmio_request *req);
 /* Paint the request's window, arm, call the helper, disarm, compare the data. */
 int rig_run(struct rig *rig, const struct mmio_request *req, struct check_input *out);
+/* Faults to inject into the following requests (NULL or empty: none); the
+ * plan is copied. -EINVAL if the model cannot take it (ready@ without a
+ * sticky-ready register and no explicit offset). */
+int rig_set_faults(struct rig *rig, const struct fault_plan *plan);
+/* The plan in force (never NULL; n == 0: none). */
+const struct fault_plan *rig_fault_plan(const struct rig *rig);
+/* Catch a fault signal (SIGBUS, or SIGSEGV with a code the model injected) that
+ * reaches the helper: rig_run then returns normally with in->signalled set,
+ * the records up to the fault and the damage. Off by default (a test or a
+ * helper with its own handler sees the signal as delivered). */
+void rig_catch_signals(struct rig *rig, bool on);
+/* The outcome of a judged request (timed_out: it did not return). */
+enum run_outcome rig_outcome(const struct check_input *in, bool timed_out);
 /* After jumping out of a helper that did not return (a time limit): stop
  * tracing and close the view; the rig takes the next request as usual. */
 void rig_abandon(struct rig *rig);

@@ -13,8 +13,11 @@
  * per request and nothing needs restoring afterwards.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -59,6 +62,7 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		rig_close(rig);
 		return err;
 	}
+	fault_layer_init(&rig->layer, &rig->faults, &rig->model);
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
@@ -106,11 +110,87 @@ rig_window(const struct rig *rig, uint64_t *lo, uint64_t *hi)
 	*hi = rig->bar.win_hi;
 }
 
+/* ---- faults and the signals they raise ------------------------------------------ */
+
+int
+rig_set_faults(struct rig *rig, const struct fault_plan *plan)
+{
+	int err;
+
+	if ((err = fault_layer_check(&rig->faults, plan)) != 0)
+		return err;
+	if (plan)
+		rig->faults.plan = *plan;
+	else
+		memset(&rig->faults.plan, 0, sizeof rig->faults.plan);
+	return 0;
+}
+
+const struct fault_plan *
+rig_fault_plan(const struct rig *rig)
+{
+	return &rig->faults.plan;
+}
+
+void
+rig_catch_signals(struct rig *rig, bool on)
+{
+	rig->catch_signals = on;
+}
+
+/* The one request that catches its helper's fault signal at a time. */
+static struct {
+	sigjmp_buf jmp;
+	volatile sig_atomic_t armed;
+	siginfo_t si;
+	struct sigaction old, old_xcpu;
+} catcher;
+
+static void
+catcher_restore(void)
+{
+	catcher.armed = 0;
+	sigaction(SIGBUS, &catcher.old, NULL);
+	sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+}
+
+static void
+on_fault_signal(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (catcher.armed) {
+		catcher.si = *si;
+		catcher.armed = 0;
+		siglongjmp(catcher.jmp, 1);
+	}
+	/* not during a request: what was there before decides */
+	sigaction(sig, sig == SIGXCPU ? &catcher.old_xcpu : &catcher.old, NULL);
+	raise(sig);
+}
+
+static int view_restore(struct rig *rig);
+
 void
 rig_abandon(struct rig *rig)
 {
-	(void)rig;
+	if (catcher.armed)
+		catcher_restore();
 	logger_abandon();
+	/* a routine stopped by the time limit may have mapped over the view */
+	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
+		view_restore(rig);
+}
+
+enum run_outcome
+rig_outcome(const struct check_input *in, bool timed_out)
+{
+	if (timed_out || in->over_budget)
+		return OUTCOME_HUNG;
+	if (in->signalled)
+		return OUTCOME_DIED;
+	if (in->data_measured && in->data.region != DATA_OK)
+		return OUTCOME_WRONG_DATA;
+	return OUTCOME_COPED;
 }
 
 bool
@@ -275,6 +355,92 @@ device_data(struct rig *rig, const struct mmio_request *q, const struct mmio_rec
 	}
 }
 
+/*
+ * After a device routine that may have handled a removal's SIGBUS as SPDK does
+ * (mapping a page of 0xFF over the BAR): put the mock's view back. The alias
+ * is a shared mapping of the same pages, so mremap with old size 0 makes
+ * another mapping of them at the view's address; it comes back closed.
+ */
+static int
+view_restore(struct rig *rig)
+{
+	struct bar *b = &rig->bar;
+	size_t i;
+	bool removed = false;
+
+	for (i = 0; i < rig->faults.nev; i++)
+		removed |= rig->faults.ev[i].kind == FAULT_REMOVE &&
+		           rig->faults.ev[i].mode == FAULT_SIGBUS;
+	if (!removed)
+		return 0;
+	if (mremap(b->alias, 0, b->size, MREMAP_MAYMOVE | MREMAP_FIXED, b->view) == MAP_FAILED ||
+	    mprotect(b->view, b->size, PROT_NONE) != 0)
+		return rig_fail(errno, "restoring the BAR view after a device routine: %s",
+		                strerror(errno));
+	return 0;
+}
+
+/* Arm, call the helper, disarm; with rig_catch_signals, a fault signal that
+ * ends the helper comes back here (out->signalled) instead of killing it. */
+static int
+call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_t *hbuf,
+            struct check_input *out)
+{
+	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
+	int err;
+
+	if (rig->catch_signals || rig->faults.budget) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_fault_signal;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		if (rig->catch_signals)
+			sigaction(SIGBUS, &sa, &catcher.old);
+		else
+			sigaction(SIGBUS, NULL, &catcher.old);
+		/* a routine past its access budget is stopped with SIGXCPU (fault.c) */
+		sigaction(SIGXCPU, &sa, &catcher.old_xcpu);
+		if (sigsetjmp(catcher.jmp, 1)) {
+			logger_abandon();
+			sigaction(SIGBUS, &catcher.old, NULL);
+			sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+			if (catcher.si.si_signo == SIGXCPU) {
+				out->over_budget = true;
+				return 0;
+			}
+			/* the helper died of the fault the model or the plan injected */
+			out->signalled = true;
+			out->signo = catcher.si.si_signo;
+			out->si_code = catcher.si.si_code;
+			out->sig_off = (int64_t)((uint64_t)catcher.si.si_addr - (uint64_t)rig->bar.view);
+			return 0;
+		}
+		catcher.armed = 1;
+	}
+	if ((err = logger_arm(&rig->bar, &rig->layer, rig->strategy)) != 0) {
+		if (catcher.armed)
+			catcher_restore();
+		return err;
+	}
+	switch (q->dir) {
+	case MMIO_TO_DEVICE:
+		q->helper->copy[q->dir](view + dst, hbuf, q->len);
+		break;
+	case MMIO_FROM_DEVICE:
+		q->helper->copy[q->dir](hbuf, view + src, q->len);
+		break;
+	default:
+		q->helper->copy[q->dir](view + dst, view + src, q->len);
+		break;
+	}
+	logger_disarm();
+	if (catcher.armed)
+		catcher_restore();
+	return 0;
+}
+
 int
 rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 {
@@ -286,6 +452,7 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	size_t hlen = q->len + 2 * RIG_HOST_GUARD + MMIO_HOST_ALIGN, n, i;
 	const struct mmio_record *r;
 	struct data_result *d = &out->data;
+	const struct mmio_routine *rt;
 	uint32_t k;
 	int err;
 
@@ -306,23 +473,27 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		if (q->dir == MMIO_WITHIN)
 			paint(b, q, slo, shi);
 	}
-	if (rig->model.ops->reset)
-		rig->model.ops->reset(&rig->model);
+	rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
+	rt = helper_routine(q->helper);
+	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
+	out->routine = rt != NULL;
+	out->budget = rig->faults.budget;
+	if (rt)
+		routine_bar(view, b->size);
 
-	if ((err = logger_arm(b, &rig->model, rig->strategy)) != 0)
+	if ((err = call_helper(rig, q, view, hbuf, out)) != 0)
 		return err;
-	switch (q->dir) {
-	case MMIO_TO_DEVICE:
-		q->helper->copy[q->dir](view + dst, hbuf, q->len);
-		break;
-	case MMIO_FROM_DEVICE:
-		q->helper->copy[q->dir](hbuf, view + src, q->len);
-		break;
-	default:
-		q->helper->copy[q->dir](view + dst, view + src, q->len);
-		break;
+	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
+		return err;
+	if (out->signalled || out->over_budget || rt) {
+		/* a routine is judged by how it ended and what it did to the device,
+		 * not by the copy rules' data check */
+		if (rt && !out->signalled && !out->over_budget)
+			out->routine_ret = routine_result();
+		r = logger_records(&n, &out->lost);
+		out->unexecuted = logger_unexecuted();
+		goto collect;
 	}
-	logger_disarm();
 	r = logger_records(&n, &out->lost);
 	out->unexecuted = logger_unexecuted();
 
@@ -360,6 +531,19 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		device_data(rig, q, r, n, dlo, dhi, slo, shi, d);
 	out->data_measured = b->alias_is_memory;
 
+collect:
+	/* what the model saw go wrong, and what the plan injected */
+	out->ndamage = 0;
+	if (rig->model.ops->damage)
+		out->ndamage = rig->model.ops->damage(&rig->model, q, rig->damage, DEV_MAX_DAMAGE,
+		                                      &out->damage_lost);
+	out->damage = rig->damage;
+	out->plan = &rig->faults.plan;
+	out->faults = rig->faults.ev;
+	out->nfaults = rig->faults.nev;
+	out->accesses = rig->faults.accesses;
+	out->loads = rig->faults.loads;
+	out->stores = rig->faults.stores;
 	out->req = q;
 	out->recs = r;
 	out->nrecs = n;

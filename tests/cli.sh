@@ -185,3 +185,128 @@ fi
 # every tool takes the backend and model flags
 expect_exit "copy_sweep takes -bar= and -model=" 0 build/copy_sweep -bar=mock:window=0x0-0x4000 -model=plain -helper=mmio-copy -max_len=4
 expect_grep "copy_sweep under a window passes mmio-copy" '^verdict: pass'
+
+# --- device models and fault plans (docs/device-maps.md) -------------------------
+M=examples/doorbell-fifo.regs
+expect_exit "regs: memcpy's double store to the doorbells is a finding" 1 $R -helper=memcpy -model=regs:$M -offset=0x40 -len=16
+expect_grep "regs: the damage sentence names the doorbell memcpy rang twice" "^! damage error at=0x40 seq=0,1: doorbell 'sq0_tail' at 0x40 rang twice \(the request wrote it once\)"
+expect_exit "regs: one 4-byte store rings the doorbell once" 0 $R -helper=natural -model=regs:$M -offset=0x40 -len=4
+expect_nogrep "regs: no damage for one ring" '^! damage'
+expect_exit "regs: memcpy pops the FIFO twice" 1 $R -helper=memcpy -model=regs:$M -dir=from-device -offset=0x54 -len=4
+expect_grep "regs: the FIFO sentence" "FIFO 'rx' at 0x54 popped 2 times for 1 element asked"
+expect_exit "32-bit-only map: an 8-byte store is a bus error" 1 $R -helper=memcpy -model=regs:examples/32bit-only.regs -offset=0x10 -len=8
+expect_grep "32-bit-only: the helper died of SIGBUS BUS_OBJERR at the access" '^! signal error at=0x10 seq=0: helper memcpy died of SIGBUS \(BUS_OBJERR\) at BAR offset 0x10'
+expect_grep "32-bit-only: the faulted store carries flag F" '^S 0 0x10 8 scalar 8 F '
+expect_exit "32-bit-only, x86 bus: the store is dropped, not a signal" 1 $R -helper=memcpy -model=regs:examples/32bit-only.regs,bus=x86 -offset=0x10 -len=8
+expect_grep "x86 bus: dropped store sentence" '8-byte store at 0x10 was dropped \(x86-like bus\)'
+expect_nogrep "x86 bus: no signal" '^! signal'
+expect_exit "32-bit-only under step: the same bus error" 1 $R -helper=memcpy -strategy=step -model=regs:examples/32bit-only.regs -offset=0x10 -len=8
+expect_grep "step: SIGBUS BUS_OBJERR at 0x10" 'died of SIGBUS \(BUS_OBJERR\) at BAR offset 0x10'
+printf '0x0 4 doorbell\n0x4 4 fif0:3\n' >"$tmp/bad.regs"
+expect_exit "a bad map line exits 2" 2 $R -helper=memcpy -model=regs:$tmp/bad.regs -len=4
+expect_grep "the error names file:line and what was expected" "bad.regs:2: unknown semantics 'fif0' \(expected ram"
+expect_exit "regs: JSON output" 1 $R -helper=memcpy -model=regs:$M -offset=0x40 -len=16 -json=1
+expect_grep "JSON damage object" '^\{"damage":"doorbell .sq0_tail. at 0x40 rang twice'
+if command -v python3 >/dev/null; then
+	if python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin if l.strip()]' <<<"$out"; then
+		pass "every JSON line with damage parses"; else fail "every JSON line with damage parses" "json.loads failed"; fi
+fi
+for mode in ones zeros sigbus; do
+	want=0; [[ $mode == sigbus ]] && want=1
+	expect_exit "remove@1:$mode: exit $want" $want $R -helper=natural -dir=from-device -offset=0x10 -len=16 -fault=remove@1:$mode
+	expect_grep "remove@1:$mode: the self-check line" "^# fault injected remove@1:$mode at access 1 \(seq 1, 8-byte load at 0x18\)"
+	case $mode in
+	ones) expect_grep "remove@1:ones: the load reads all-ones" '^L 1 0x18 8 scalar 8 - 0xff 0xffffffffffffffff '
+	      expect_grep "remove@1:ones: outcome wrong-data" '^# outcome wrong-data' ;;
+	zeros) expect_grep "remove@1:zeros: the load reads zeros" '^L 1 0x18 8 scalar 8 - 0xff 0x0000000000000000 ' ;;
+	sigbus) expect_grep "remove@1:sigbus: died of SIGBUS BUS_ADRERR" '^! signal error at=0x18 seq=1: .*SIGBUS \(BUS_ADRERR\)'
+	        expect_grep "remove@1:sigbus: outcome died" '^# outcome died' ;;
+	esac
+	expect_grep "remove@1:$mode: the replay line carries the plan" "^# replay: .* -fault=remove@1:$mode "
+done
+expect_exit "a plan item never reached is reported, not a failure" 0 $R -helper=natural -dir=from-device -offset=0x10 -len=16 -fault=drop@9
+expect_grep "drop@9: not injected, with why" '^# fault not injected drop@9: the request made 2 device accesses \(2 loads, 0 stores\)'
+expect_exit "-fault= with a bad item exits 2" 2 $R -helper=natural -len=4 -fault=remove@1
+expect_grep "the bad plan says what was expected" "remove@N:ones, remove@N:zeros or remove@N:sigbus"
+expect_exit "ready@K on plain needs a register" 2 $R -helper=natural -len=4 -fault=ready@2
+# byte 11 under -fault=fuzz: 0x0b = remove:sigbus (3) at access 1 (1 << 3)
+printf '\000\000\001\000\020\000\020\000\000\000\000\013\000\000\000\000' >"$tmp/fault-in"
+expect_exit "-fault=fuzz: byte 11 is the plan" 1 $R -helper=natural -fault=fuzz "$tmp/fault-in"
+expect_grep "-fault=fuzz: remove@1:sigbus decoded and injected" '^# fault injected remove@1:sigbus at access 1 '
+expect_exit "without -fault=fuzz byte 11 is ignored (version 1 inputs keep their meaning)" 0 $R -helper=natural "$tmp/fault-in"
+expect_nogrep "no plan without -fault=fuzz" '^# fault'
+if [[ -x $F ]]; then
+	rm -rf "$tmp/corpus" "$tmp/fart"; mkdir -p "$tmp/corpus" "$tmp/fart"
+	$F -helper=natural -fault=fuzz -max_copy_len=64 -runs=20000 -seed=4 \
+		-artifact_prefix="$tmp/fart/" "$tmp/corpus" corpora/copy_fuzzer >"$tmp/fz-fault.log" 2>&1
+	rc=$?
+	if [[ $rc == 77 ]] && grep -q '^! signal error .*died of SIGBUS (BUS_ADRERR)' "$tmp/fz-fault.log"; then
+		pass "copy_fuzzer -fault=fuzz finds the helper dying of a surprise removal"
+	else
+		fail "copy_fuzzer -fault=fuzz finds the helper dying of a surprise removal" "exit $rc: $(grep -m2 '^!' "$tmp/fz-fault.log" | tr '\n' ' ')"
+	fi
+	art=$(ls "$tmp/fart" 2>/dev/null | head -n 1)
+	if [[ -n $art ]]; then
+		expect_exit "its crash input replays with -fault=fuzz as the same death" 1 $R -helper=natural -fault=fuzz "$tmp/fart/$art"
+		expect_grep "the replay shows the injected removal" '^# fault injected remove@[0-9]*:sigbus'
+	fi
+fi
+
+# --- device routines (examples/plugin_routines.c) ---------------------------------
+RL=build/plugins/routines.so
+if [[ -f $RL ]]; then
+	RM="-helper_lib=$RL -model=regs:examples/doorbell-fifo.regs -len=0"
+	expect_exit "routine ack-naive without faults returns and copes" 0 $R $RM -helper=ack-naive
+	expect_grep "ack-naive: returned 0, coped" '^# routine returned 0'
+	expect_nogrep "a routine is not judged by the copy rules" '^! R[0-9]'
+	expect_exit "ack-naive spins after removal (all-ones): a budget finding" 1 $R $RM -helper=ack-naive -fault=remove@2:ones
+	expect_grep "ack-naive: did not finish within 1000 accesses after the removal" '^! budget error count=1000: routine ack-naive did not finish within 1000 accesses after the device was removed at access 2 \(remove@2:ones\)'
+	expect_grep "ack-naive: outcome hung" '^# outcome hung'
+	expect_exit "ack-checked copes with removal (all-ones)" 0 $R $RM -helper=ack-checked -fault=remove@2:ones
+	expect_grep "ack-checked sees the device gone" '^# routine returned -1'
+	expect_exit "ack-checked copes with removal (zeros): its polls are bounded" 0 $R $RM -helper=ack-checked -fault=remove@2:zeros
+	expect_exit "ack-checked dies of a removal that raises SIGBUS" 1 $R $RM -helper=ack-checked -fault=remove@2:sigbus
+	expect_grep "ack-checked: died of SIGBUS BUS_ADRERR" 'helper ack-checked died of SIGBUS \(BUS_ADRERR\)'
+	for s in emulate step exec; do
+		expect_exit "ack-spdk ($s): its SIGBUS handler maps 0xFF and the routine sees removal" 0 $R $RM -helper=ack-spdk -fault=remove@2:sigbus -strategy=$s
+		expect_grep "ack-spdk ($s): returned -1, coped" '^# routine returned -1'
+	done
+	if [[ -x $F ]]; then
+		rm -rf "$tmp/corpus" "$tmp/rart"; mkdir -p "$tmp/corpus" "$tmp/rart"
+		$F -helper_lib=$RL -model=regs:examples/doorbell-fifo.regs -helper=ack-naive -fault=fuzz \
+			-runs=20000 -seed=5 -artifact_prefix="$tmp/rart/" "$tmp/corpus" >"$tmp/fz-r.log" 2>&1
+		rc=$?
+		if [[ $rc == 77 ]] && grep -q '^! budget error .*routine ack-naive did not finish .* after the device was removed' "$tmp/fz-r.log"; then
+			pass "copy_fuzzer -fault=fuzz finds the poll loop that cannot survive removal"
+		else
+			fail "copy_fuzzer -fault=fuzz finds the poll loop that cannot survive removal" "exit $rc: $(grep -m2 '^!' "$tmp/fz-r.log" | tr '\n' ' ')"
+		fi
+		rm -rf "$tmp/corpus"; mkdir -p "$tmp/corpus"
+		expect_exit "copy_fuzzer -fault=fuzz: ack-spdk survives every plan of 20000 runs" 0 $F -helper_lib=$RL \
+			-model=regs:examples/doorbell-fifo.regs -helper=ack-spdk -fault=fuzz -runs=20000 -seed=6 "$tmp/corpus"
+	fi
+else
+	fail "device routines" "$RL not built (ninja builds it)"
+fi
+expect_exit "a plugin built against ABI 1 is refused" 2 $R -helper_lib=build/plugins/old_abi.so -helper=old-abi -len=4
+expect_grep "the refusal says why: ABI 2 added device routines" 'table abi 1, expected 2 \(rebuild it against this mmiorig.h; ABI 2 added device routines'
+
+# --- the morning report shows damage sentences and outcomes --------------------------
+T=build/copy_triage
+if [[ -x $T ]]; then
+	run="$tmp/night-regs"
+	mkdir -p "$run/targets/memcpy@arm64-device/artifacts" "$run/targets/memcpy@arm64-device/corpus"
+	printf 'mmiorig-run 1\nhelpers=memcpy\nprofiles=arm64-device\nrig_flags=-model=regs:%s/examples/doorbell-fifo.regs -fault=fuzz\nbudget=1\nelapsed=1\nrequest_timeout=10\nstarted=2026-01-01T00:00:00Z\n' "$PWD" >"$run/run.conf"
+	# memcpy, to-device, 16 bytes at 0x40, no fault: the doorbells ring twice
+	printf '\000\000\000\000\020\000\100\000\000\000\000\000\000\000\000\000' >"$run/targets/memcpy@arm64-device/artifacts/crash-doorbells"
+	# the same at 0x10 with byte 11 = remove@0:sigbus (0x03): died of the removal
+	printf '\000\000\000\000\020\000\020\000\000\000\000\003\000\000\000\000' >"$run/targets/memcpy@arm64-device/artifacts/crash-removed"
+	expect_exit "copy_triage on a night with a register map exits 1" 1 $T -model=regs:examples/doorbell-fifo.regs -fault=fuzz "$run"
+	out=$(cat "$run/report.md" 2>/dev/null)
+	expect_grep "the report shows the damage sentence" "damage: doorbell 'sq0_tail' at 0x40 rang twice \(the request wrote it once\)"
+	expect_grep "the report groups a death by removal as its own problem" 'Instructions: `died:BUS_ADRERR`.*`outcome:died`'
+	expect_grep "the report says what the helper died of" 'helper memcpy died of SIGBUS \(BUS_ADRERR\) at BAR offset 0x[0-9a-f]*: the device was removed under it'
+	out=$(cat "$run/report.html" 2>/dev/null)
+	expect_grep "the reproducer names the model" 'copy_replay .*-model=regs:examples/doorbell-fifo.regs'
+	expect_grep "the HTML report shows the damage sentence" "doorbell &#39;sq0_tail&#39; at 0x40 rang twice|doorbell 'sq0_tail' at 0x40 rang twice"
+fi
