@@ -190,11 +190,11 @@ rec_append(const struct insn *in, const struct insn_access *a, const void *value
 
 /* Ask the device model about the in-BAR piece [off, off+n) of an access. */
 static struct dev_result
-model_ask(const struct insn *in, uint64_t off, unsigned n, uint64_t lanes, unsigned kind,
-          enum dev_phase phase, uint8_t *buf)
+model_ask(const struct insn *in, uint64_t seq, uint64_t off, unsigned n, uint64_t lanes,
+          unsigned kind, enum dev_phase phase, uint8_t *buf)
 {
 	struct dev_access a = {
-		.off = off, .lanes = lanes & lanes_of(n), .seq = lg.n, .width = (uint16_t)n,
+		.off = off, .lanes = lanes & lanes_of(n), .seq = seq, .width = (uint16_t)n,
 		.elem = in->access[0].elem ? in->access[0].elem : (uint8_t)n,
 		.kind = (uint8_t)kind, .cls = in->cls, .phase = (uint8_t)phase,
 	};
@@ -237,7 +237,7 @@ mem_access(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes, unsigned kin
 			struct dev_result res;
 
 			k = (unsigned)(end - addr < n ? end - addr : n);
-			res = model_ask(mem_insn, addr - lg.view, k, lanes, kind, DEV_PERFORM, buf);
+			res = model_ask(mem_insn, lg.n, addr - lg.view, k, lanes, kind, DEV_PERFORM, buf);
 			if (res.outcome == DEV_FAULT) {
 				struct insn_access a = { .addr = addr, .lanes = lanes_of(n) & lanes,
 				                         .width = (uint16_t)n, .elem = (uint8_t)n,
@@ -398,17 +398,20 @@ cpu_before(const struct insn *in)
 {
 	uint8_t v[MMIO_MAX_WIDTH];
 	unsigned i, n, skip, k;
-	uint64_t off, lanes;
+	uint64_t off, lanes, seq = lg.n;
 
 	lg.overridden = 0;
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
 		struct dev_result res;
 
+		if (i && in_trap(in->access[i - 1].addr, in->access[i - 1].width))
+			seq++;
 		if (!view_piece(a, &off, &n, &lanes, &skip))
 			continue;
 		memset(v, 0, sizeof v);
-		res = model_ask(in, off, n, lanes, a->kind, DEV_BEFORE, v);
+		/* the seq its record will get: cpu_record appends in this order */
+		res = model_ask(in, seq, off, n, lanes, a->kind, DEV_BEFORE, v);
 		if (res.outcome == DEV_FAULT) {
 			fault_take(in, a, &res, a->addr);
 			fault_deliver();
@@ -518,7 +521,7 @@ step_end(void)
 			continue;
 		r = &ring[lg.step_rec[i]];
 		raw_read(a->addr, r->value, a->width, a->lanes);
-		res = model_ask(in, off, n, lanes, a->kind, DEV_AFTER, r->value + skip);
+		res = model_ask(in, r->seq, off, n, lanes, a->kind, DEV_AFTER, r->value + skip);
 		/* a dropped store never reached the device: put back what it overwrote */
 		if (res.outcome == DEV_DROPPED && lg.bar->alias_is_memory)
 			for (k = 0; k < n; k++)

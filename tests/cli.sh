@@ -310,3 +310,6 @@ if [[ -x $T ]]; then
 	expect_grep "the reproducer names the model" 'copy_replay .*-model=regs:examples/doorbell-fifo.regs'
 	expect_grep "the HTML report shows the damage sentence" "doorbell &#39;sq0_tail&#39; at 0x40 rang twice|doorbell 'sq0_tail' at 0x40 rang twice"
 fi
+# the model's damage names the same records whatever the strategy
+d=$(for s in emulate step exec; do $R -helper=memcpy -model=regs:examples/doorbell-fifo.regs -offset=0x40 -len=16 -strategy=$s 2>/dev/null | grep '^! damage' | head -n 1; done | sort -u | wc -l)
+if [[ $d == 1 ]]; then pass "damage sentences agree under emulate, step and exec"; else fail "damage sentences agree under emulate, step and exec" "$d different first damage lines"; fi
