@@ -457,7 +457,10 @@ fuzz_decode_for(const struct mmio_helper *h, const uint8_t *data, size_t size,
 	/* offsets fall inside the window, at the helper's alignment */
 	align = h->dev_align > 1 ? h->dev_align : 1;
 	rig_window(fz.rig, &lo, &hi);
-	lo = (lo + align - 1) / align * align;
+	if ((lo + align - 1) / align * align < hi)
+		lo = (lo + align - 1) / align * align;
+	else
+		align = 1; /* no aligned offset in the window: the helper will not take it */
 	span = hi > lo ? hi - lo : 0;
 	if (q->len > span)
 		q->len = (uint32_t)(span / unit * unit);

@@ -62,6 +62,10 @@ known_flag(const char *arg)
 {
 	unsigned k;
 
+	/* libFuzzer ignores flags spelt with two dashes: --runs=10 would not stop it */
+	if (arg[0] == '-' && arg[1] == '-')
+		return false;
+
 	for (k = 0; fuzz_rig_flags[k]; k++)
 		if (fuzz_flag(arg, fuzz_rig_flags[k]))
 			return true;
@@ -96,7 +100,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 		if (arg[0] != '-' || known_flag(arg))
 			continue;
-		fprintf(stderr, "copy_fuzzer: unknown flag '%s'; rig flags: ", arg);
+		fprintf(stderr, "copy_fuzzer: unknown flag '%s'%s; rig flags: ", arg,
+		        arg[1] == '-' ? " (libFuzzer reads one dash only: -name=value)" : "");
 		for (k = 0; fuzz_rig_flags[k]; k++)
 			fprintf(stderr, "%s-%s=", k ? ", " : "", fuzz_rig_flags[k]);
 		fprintf(stderr, "; libFuzzer's: -help=1\n");

@@ -313,3 +313,9 @@ fi
 # the model's damage names the same records whatever the strategy
 d=$(for s in emulate step exec; do $R -helper=memcpy -model=regs:examples/doorbell-fifo.regs -offset=0x40 -len=16 -strategy=$s 2>/dev/null | grep '^! damage' | head -n 1; done | sort -u | wc -l)
 if [[ $d == 1 ]]; then pass "damage sentences agree under emulate, step and exec"; else fail "damage sentences agree under emulate, step and exec" "$d different first damage lines"; fi
+if [[ -x $F ]]; then
+	expect_exit "copy_fuzzer refuses a two-dash flag libFuzzer would ignore" 2 $F --runs=10
+	expect_grep "the two-dash refusal says how to spell it" 'one dash only'
+	mkdir -p "$tmp/cw"
+	expect_exit "a window with no aligned offset skips the helper's requests, it does not abort" 0 $F -bar=mock:window=0x1001-0x1003 -helper=iowrite32-copy -runs=200 "$tmp/cw"
+fi
