@@ -872,14 +872,9 @@ make_diffs(void)
 
 			if (!maj)
 				continue;
-			for (i = 0; i < nconfs && !rep; i++)
-				if (confs[i].state == C_BUILT && cell_at(i, h, p)->ran &&
-				    !strcmp(sig(cell_at(i, h, p)), maj)) {
-					rep = &confs[i];
-					repc = cell_at(i, h, p);
-				}
 			for (i = 0; i < nconfs; i++) {
 				struct cell *c = cell_at(i, h, p);
+				unsigned k;
 				const char *flags;
 				char req[160], s1[256], n1[256], s2[256], n2[256], in_[160], pc[128];
 				struct diff *d;
@@ -888,6 +883,21 @@ make_diffs(void)
 				    !strcmp(sig(c), maj))
 					continue;
 				c->differs = true;
+				/* the majority build to compare with: the same compiler if it can */
+				rep = NULL;
+				repc = NULL;
+				for (k = 0; k < nconfs; k++) {
+					const struct cell *m = cell_at(k, h, p);
+
+					if (confs[k].state != C_BUILT || !m->present || !m->ran ||
+					    strcmp(sig(m), maj))
+						continue;
+					if (!rep || (strcmp(rep->cc, confs[i].cc) &&
+					             !strcmp(confs[k].cc, confs[i].cc))) {
+						rep = &confs[k];
+						repc = m;
+					}
+				}
 				/* the request that tells them apart: this build's first
 				 * counterexample, or the majority's if this one passes */
 				flags = c->fail && c->replay[0] ? c->replay : repc->replay;
