@@ -390,7 +390,7 @@ first_error(const char *errp, char *why, size_t n)
 	}
 	fclose(f);
 	if (first[0])
-		snprintf(why, n, "%s", first);
+		snprintf(why, n, "%.200s", first);
 	oneline(why);
 }
 
@@ -1336,7 +1336,8 @@ main(int argc, char **argv)
 			continue;
 		snprintf(c->dir, sizeof c->dir, "%s/%016llx", cache_dir,
 		         (unsigned long long)build_key(c));
-		snprintf(c->so, sizeof c->so, "%s/plugin.so", c->dir);
+		snprintf(c->so, sizeof c->so, "%s/%016llx/plugin.so", cache_dir,
+		         (unsigned long long)build_key(c));
 		snprintf(failp, sizeof failp, "%s/compile.failed", c->dir);
 		if (exists(c->so)) {
 			c->state = C_BUILT;
@@ -1348,7 +1349,7 @@ main(int argc, char **argv)
 			fclose(f);
 		} else if (mkdir(c->dir, 0777) != 0 && errno != EEXIST) {
 			c->state = C_FAILED;
-			snprintf(c->why, sizeof c->why, "cannot create %s: %s", c->dir, strerror(errno));
+			snprintf(c->why, sizeof c->why, "cannot create its cache folder: %s", strerror(errno));
 		} else {
 			total++;
 		}
@@ -1395,7 +1396,7 @@ main(int argc, char **argv)
 		c->so_hash = 0xcbf29ce484222325ull;
 		if (c->state == C_BUILT && !hash_file(c->so, &c->so_hash)) {
 			c->state = C_FAILED;
-			snprintf(c->why, sizeof c->why, "cannot read %s", c->so);
+			snprintf(c->why, sizeof c->why, "cannot read the build: %s", strerror(errno));
 		}
 		for (h = 0; c->state == C_BUILT && h < c->nhelp; h++) {
 			unsigned k;
