@@ -53,7 +53,7 @@ static const char usage[] =
 "helpers under each profile (default arm64-device) with copy_sweep (lengths 0..N,\n"
 "default 16; device offsets 0..O-1, default 16; host misalignments 0..M-1,\n"
 "default 8), J at a time (default: the number of cores), prints the table and\n"
-"writes DIR/matrix.md, DIR/matrix.json and DIR/matrix.html (default DIR: matrix).\n"
+"writes DIR/matrix.md, DIR/matrix.json and DIR/matrix.html (default DIR: build/matrix).\n"
 "  -list=1       print the configurations, installed or not, and exit\n"
 "  -only=TEXT    only configurations whose name contains TEXT\n"
 "  -helpers=LIST only these helpers of the source (default: all of them)\n"
@@ -103,7 +103,7 @@ static unsigned nhelpers;
 static char *prof_names[MAX_PROFILES];
 static unsigned nprofiles;
 static char tool_dir[1024], arm64_dir[1024] = "build/arm64", include_dir[1024] = "rig";
-static char out_dir[1024] = "matrix", cache_dir[1024] = "build/matrix-cache";
+static char out_dir[1024] = "build/matrix", cache_dir[1024] = "build/matrix-cache";
 static const char *extra[MAX_ARGS];
 static unsigned nextra;
 static uint32_t max_len = 16, offsets = 16, misaligns = 8, jobs = 1;
