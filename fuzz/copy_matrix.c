@@ -415,7 +415,7 @@ start_build(struct conf *c)
 	argv[n++] = "-fPIC";
 	argv[n++] = inc;
 	argv[n++] = "-o";
-	snprintf(outp, sizeof outp, "%s/plugin.so.tmp", c->dir);
+	snprintf(outp, sizeof outp, "%s/plugin.so.%d.tmp", c->dir, (int)getpid());
 	argv[n++] = outp;
 	argv[n++] = source;
 	argv[n] = NULL;
@@ -434,7 +434,7 @@ finish_build(struct conf *c, int status)
 	char tmpp[1400], errp[1300], failp[1300];
 	FILE *f;
 
-	snprintf(tmpp, sizeof tmpp, "%s/plugin.so.tmp", c->dir);
+	snprintf(tmpp, sizeof tmpp, "%s/plugin.so.%d.tmp", c->dir, (int)getpid());
 	snprintf(errp, sizeof errp, "%s/compile.err", c->dir);
 	snprintf(failp, sizeof failp, "%s/compile.failed", c->dir);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && rename(tmpp, c->so) == 0) {
