@@ -4,9 +4,13 @@
  * model), the registers in the signal frame (frame.c), then pc + 4.
  *
  * Every class the decoder knows is performed here: there is no single step
- * to fall back on. A store exclusive always succeeds (its status register is
- * written 0): the load exclusive before it was emulated too, so the CPU's
- * monitor never saw the address. When the device model faults an access the
+ * to fall back on. A store exclusive that traps always succeeds (its status
+ * register is written 0). Whether it traps is the CPU's business: every trap
+ * clears the exclusive monitor, so after an emulated load exclusive the
+ * store exclusive fails its monitor check, and under qemu-user it then
+ * fails without touching memory (no trap: a ldxr/stxr retry loop on the BAR
+ * runs until the request's time limit); a CPU that checks permissions first
+ * traps, and the store is emulated. When the device model faults an access the
  * executor stops with no register written and pc unchanged, as the CPU's
  * data abort would leave them.
  *
