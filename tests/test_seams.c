@@ -150,7 +150,7 @@ backends(void)
 static struct rig *
 rig_with(const char *bar, enum log_strategy s)
 {
-	struct rig *r;
+	struct rig *r = NULL;
 
 	if (rig_open(&r, &(struct rig_config){ .bar = bar, .bar_size = BAR, .strategy = s })) {
 		t_fail("rig_open", "%s: %s", bar ? bar : "mock", rig_error());
