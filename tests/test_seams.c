@@ -200,7 +200,7 @@ models(void)
 	sigaction(SIGBUS, &sa, &old);
 	for (i = 0; i < NSTRATEGIES; i++) {
 		const char *sn = logger_strategy_names[strategies[i]];
-		struct rig *r = rig_with(NULL, strategies[i]);
+		struct rig *volatile r = rig_with(NULL, strategies[i]); /* kept across siglongjmp */
 		volatile bool faulted = false;
 		uint8_t b[4];
 
@@ -253,7 +253,6 @@ models(void)
 			T_CHECK(n == 1 && (rec[0].flags & MMIO_REC_FAULT) && rec[0].offset == 0x108, name,
 			        "%zu records, flags 0x%x", n, n ? rec[0].flags : 0);
 		}
-
 		}
 
 		/* a dropped store never lands */
