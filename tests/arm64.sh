@@ -85,3 +85,24 @@ expect_exit "arm64 mmio-copy sweep (0..64 x 16 offsets x 4 misaligns) passes arm
 	$A copy_sweep -helper=mmio-copy -profile=arm64-device -max_len=64 -offsets=16 -misaligns=4
 expect_exit "arm64 memcpy sweep (0..16) fails arm64-device" 1 \
 	$A -cpu=max,sve=off copy_sweep -helper=memcpy -profile=arm64-device -max_len=16 -offsets=4 -misaligns=1
+
+# --- the arm64 libFuzzer build --------------------------------------------------
+if [[ -x build/arm64/copy_fuzzer ]]; then
+	root=$PWD tmp=$(mktemp -d)
+	start=$(date +%s)
+	(cd "$tmp" && timeout 300 "$root/$A" -cpu=max,sve=off copy_fuzzer -helper=memcpy \
+		-profile=arm64-device -rules=-R1,-R4 -max_copy_len=1 -max_total_time=120 -seed=1 >log 2>&1) 2>/dev/null
+	rc=$?
+	out=$(cat "$tmp/log" 2>/dev/null)
+	end=$(date +%s)
+	expect_true "arm64 copy_fuzzer (generic memcpy) finds a finding and exits 77" "exit $rc" \
+		test "$rc" = 77
+	expect_grep "arm64 copy_fuzzer: the 1-byte request" '^# request helper=memcpy dir=to-device .*len=1 '
+	expect_grep "arm64 copy_fuzzer: R3, byte 0 stored three times" '^! R3 write-once error at=0x0 .*3 times'
+	expect_true "arm64 copy_fuzzer: within 60 s" "$((end - start)) s" test $((end - start)) -le 60
+	expect_true "arm64 copy_fuzzer: the input saved" "no crash-* file" \
+		eval 'compgen -G "$tmp/crash-*" >/dev/null'
+	rm -rf "$tmp"
+else
+	fail "arm64 copy_fuzzer" "build/arm64/copy_fuzzer is missing (clang-14, libclang-rt-14-dev:arm64)"
+fi
