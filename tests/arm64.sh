@@ -43,6 +43,10 @@ done
 for cpu in max,sve=off neoverse-n1 a64fx; do
 	run_bin "$cpu" build/arm64/tests/test_patterns
 done
+# the KATs on frames without an SVE record (sve=off) and on a CPU without LSE
+for cpu in max,sve=off cortex-a57; do
+	run_bin "$cpu" build/arm64/tests/test_kat
+done
 
 # --- copy_replay: the seeds' shapes ------------------------------------------
 expect_exit "arm64 generic memcpy len 1 fails arm64-device" 1 \
