@@ -93,6 +93,11 @@ insn_text(const struct mmio_record *r, char *buf)
 	buf[2 * i] = 0;
 }
 
+#if defined(__aarch64__)
+/* rig/arm64/cpu.c: the CPU and glibc's memcpy variant, for the header */
+void a64_cpu_text(char *buf, size_t n);
+#endif
+
 void
 out_request(FILE *f, enum out_format fmt, const struct mmio_request *q,
             const char *profile, const char *strategy)
@@ -116,6 +121,14 @@ out_request(FILE *f, enum out_format fmt, const struct mmio_request *q,
 	fprintf(f, " len=%u host-misalign=%u pattern=%u profile=%s strategy=%s\n",
 	        q->len, q->host_misalign, q->pattern, profile ? profile : "?",
 	        strategy ? strategy : "?");
+#if defined(__aarch64__)
+	{
+		char cpu[160];
+
+		a64_cpu_text(cpu, sizeof cpu);
+		fprintf(f, "# cpu %s\n", cpu);
+	}
+#endif
 }
 
 void

@@ -125,6 +125,17 @@ say_hex(uint64_t v)
 	say(b + i);
 }
 
+/* The faulting pc, for messages. */
+static uint64_t
+uc_pc(const ucontext_t *uc)
+{
+#if defined(__aarch64__)
+	return uc->uc_mcontext.pc;
+#else
+	return (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+#endif
+}
+
 /* A broken invariant inside the handler pair: say what and where, then abort. */
 static void __attribute__((noreturn))
 die(const char *what, uint64_t pc, uint64_t addr)
@@ -605,7 +616,7 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 		               "was running (address ");
 		say_hex(addr);
 		say(", pc ");
-		say_hex((uint64_t)uc->uc_mcontext.gregs[REG_RIP]);
+		say_hex(uc_pc(uc));
 		say("); the fault is passed on\n");
 		pass_on(&lg.old_segv, sig, si, ctx);
 		errno = saved;

@@ -14,6 +14,7 @@ const char *const dir_names[] = { "to-device", "from-device", "within", NULL };
 
 static const char *const class_names[MMIO_NCLASS] = {
 	"scalar", "vector", "masked", "string", "nontemporal", "direct", "rmw", "unknown",
+	"zeroing",
 };
 
 const char *

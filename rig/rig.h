@@ -51,6 +51,7 @@ enum mmio_class {
 	MMIO_CLS_DIRECT,      /* movdiri, movdir64b */
 	MMIO_CLS_RMW,         /* read-modify-write instruction, locked or not */
 	MMIO_CLS_UNKNOWN,     /* not understood: judged by its decoded width only */
+	MMIO_CLS_ZEROING,     /* a block zeroed by one instruction (arm64 dc zva) */
 	MMIO_NCLASS           /* number of classes */
 };
 

@@ -39,8 +39,16 @@
 #define KAT_BAR_SIZE BAR_DEFAULT_SIZE /* bytes; the KATs need 64 KiB */
 #define KAT_TIMEOUT 120               /* seconds before a child counts as hung */
 
-/* Index 0 is the emulate run, whose log is the golden one. */
+/* Index 0 is the emulate run, whose log is the golden one. AArch64 user
+ * space has no single step and the arm64 rig no exec: emulate only there,
+ * with its golden logs in tests/golden/arm64/. */
+#if defined(__aarch64__)
+static const enum log_strategy strategies[] = { LOG_EMULATE };
+#define GOLDEN_SUB "arm64/"
+#else
 static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC };
+#define GOLDEN_SUB ""
+#endif
 #define NSTRAT (sizeof strategies / sizeof strategies[0])
 
 /* What one run left behind. */
@@ -294,7 +302,7 @@ out:
 }
 
 /* (e) two strategies recorded the same accesses with the same values. */
-static bool
+static bool __attribute__((unused)) /* arm64 has one strategy */
 check_agree(const char *name, const struct run *e, const struct run *s)
 {
 	const struct mmio_record *a, *b;
@@ -404,7 +412,8 @@ check_golden(const char *name, const struct kat *k, const struct run *e, bool so
 		die("open_memstream");
 	out_records(f, OUT_TEXT, e->recs, e->n, e->lost);
 	fclose(f);
-	if (snprintf(path, sizeof path, "%s/%s.log", golden_dir(), k->name) >= (int)sizeof path) {
+	if (snprintf(path, sizeof path, "%s/" GOLDEN_SUB "%s.log", golden_dir(), k->name) >=
+	    (int)sizeof path) {
 		t_fail(name, "the golden log's path is longer than %zu bytes", sizeof path);
 		free(text);
 		return;
@@ -484,6 +493,7 @@ kat_check(const struct kat *k)
 		snprintf(name, sizeof name, "kat %s %s: values", k->name, sn);
 		sound[s] &= check_values(name, &trapped[s], &native);
 	}
+#if !defined(__aarch64__)
 	if (ok[0] && ok[1]) {
 		snprintf(name, sizeof name, "kat %s: emulate and step agree", k->name);
 		sound[0] &= check_agree(name, &trapped[0], &trapped[1]);
@@ -496,6 +506,7 @@ kat_check(const struct kat *k)
 	} else {
 		sound[0] = false;
 	}
+#endif
 	if (ok[0]) {
 		snprintf(name, sizeof name, "kat %s: golden", k->name);
 		check_golden(name, k, &trapped[0], sound[0]);
@@ -630,6 +641,7 @@ check_crash(const struct crash_case *c, int control)
 	        status_text(st, got, sizeof got), status_text(control, want, sizeof want));
 }
 
+#if !defined(__aarch64__)
 /* ---- (h) decoding never reads past a mapped page ---------------------------- */
 
 /*
@@ -750,15 +762,166 @@ check_state_saves(void)
 	        "%u accesses, flags 0x%x", in.naccess, in.flags);
 	munmap(page, pg);
 }
+#endif /* !__aarch64__ */
+
+#if defined(__aarch64__)
+/* ---- (h') the arm64 decoder on words no KAT can fault on -------------------- */
+
+/* Decode `word` at page with x0 = base and the fault at `fault`. */
+static void
+a64_decode_word(uint32_t *page, uint32_t word, uint64_t base, uint64_t fault, struct insn *in)
+{
+	ucontext_t uc;
+
+	page[0] = word;
+	page[1] = 0;
+	__builtin___clear_cache((char *)page, (char *)(page + 2));
+	memset(&uc, 0, sizeof uc);
+	memset(in, 0, sizeof *in);
+	uc.uc_mcontext.pc = (uint64_t)(uintptr_t)page;
+	uc.uc_mcontext.regs[0] = base;
+	arch_host.decode(&uc, fault, in);
+}
+
+/* Memory for emulating one decoded instruction outside a handler. */
+static uint8_t fake_mem[MMIO_MAX_WIDTH];
+static unsigned fake_writes;
+
+static bool
+fake_read(uint64_t addr, uint8_t *buf, unsigned n, uint64_t lanes)
+{
+	(void)addr, (void)lanes;
+	memcpy(buf, fake_mem, n);
+	return true;
+}
+
+static bool
+fake_write(uint64_t addr, const uint8_t *buf, unsigned n, uint64_t lanes)
+{
+	(void)addr, (void)lanes;
+	memcpy(fake_mem, buf, n);
+	fake_writes++;
+	return true;
+}
+
+static void
+fake_note(const struct insn *in, const struct insn_access *a, const void *value)
+{
+	(void)in, (void)a, (void)value;
+}
+
+static bool
+fake_in_bar(uint64_t addr, unsigned n)
+{
+	(void)addr, (void)n;
+	return true;
+}
+
+/* stxr w4, x2, [x3] that traps: the store performed, w4 = 0 (success), pc + 4. */
+static void
+check_a64_stxr(uint32_t *page)
+{
+	static const struct insn_mem mem = { fake_read, fake_write, fake_note, fake_in_bar };
+	const uint64_t base = 0x7f0000100000ull, val = 0x1122334455667788ull;
+	ucontext_t uc;
+	struct insn in;
+	uint64_t got;
+
+	page[0] = 0xc8047c62u;
+	memset(&uc, 0, sizeof uc);
+	uc.uc_mcontext.pc = (uint64_t)(uintptr_t)page;
+	uc.uc_mcontext.regs[2] = val;
+	uc.uc_mcontext.regs[3] = base;
+	uc.uc_mcontext.regs[4] = 0xdead;
+	arch_host.decode(&uc, base, &in);
+	memset(fake_mem, 0, sizeof fake_mem);
+	fake_writes = 0;
+	if (in.can_emulate)
+		arch_host.emulate(&uc, &in, &mem);
+	memcpy(&got, fake_mem, 8);
+	T_CHECK(in.can_emulate && in.naccess == 1 && in.access[0].kind == MMIO_STORE &&
+	        in.access[0].width == 8 && (in.flags & MMIO_REC_LOCKED) && fake_writes == 1 &&
+	        got == val && uc.uc_mcontext.regs[4] == 0 &&
+	        uc.uc_mcontext.pc == (uint64_t)(uintptr_t)page + 4,
+	        "kat decode: stxr is an 8-byte locked store that writes its status register (0)",
+	        "can_emulate %d, %u accesses, %u writes, value 0x%llx, w4 0x%llx", in.can_emulate,
+	        in.naccess, fake_writes, (unsigned long long)got,
+	        (unsigned long long)uc.uc_mcontext.regs[4]);
+}
+
+/*
+ * A literal load (pc-relative: its pool would have to lie in the BAR), a
+ * prefetch (no access), an interleaving ld2 (not modelled: unknown, not
+ * emulated), and a fault reported at a pc whose instruction is no memory
+ * access (qemu-user 7.2's pc for a faulting dc zva): the decoder must say so
+ * and stop (SIGABRT) rather than emulate the wrong instruction.
+ */
+static void
+check_a64_decode(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint32_t *page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint64_t base = 0x7f0000100000ull;
+	uint64_t pc = (uint64_t)(uintptr_t)page;
+	struct insn in;
+	char buf[80];
+	int st;
+	pid_t pid;
+
+	if (page == MAP_FAILED)
+		die("mmap for the decoder checks");
+	a64_decode_word(page, 0x58000041u, base, pc + 8, &in); /* ldr x1, .+8 */
+	T_CHECK(in.naccess == 1 && in.access[0].addr == pc + 8 && in.access[0].width == 8 &&
+	        in.access[0].kind == MMIO_LOAD && in.cls == MMIO_CLS_SCALAR && in.can_emulate,
+	        "kat decode: ldr (literal) loads 8 bytes at pc+8",
+	        "%u accesses, at pc%+lld width %u, class %u", in.naccess,
+	        (long long)(in.access[0].addr - pc), in.access[0].width, in.cls);
+	a64_decode_word(page, 0xf9800000u, base, base, &in); /* prfm pldl1keep, [x0] */
+	T_CHECK(in.len == 4 && in.naccess == 0, "kat decode: prfm is no access",
+	        "%u accesses", in.naccess);
+	a64_decode_word(page, 0x4c408000u, base, base, &in); /* ld2 {v0.16b, v1.16b}, [x0] */
+	T_CHECK(in.len == 4 && in.cls == MMIO_CLS_UNKNOWN && !in.can_emulate && in.naccess == 1 &&
+	        memcmp(in.bytes, "\x00\x80\x40\x4c", 4) == 0,
+	        "kat decode: ld2 is unknown with its 4 bytes, not emulated",
+	        "class %u, can_emulate %d", in.cls, in.can_emulate);
+	a64_decode_word(page, 0xd50b7420u, base + 0x28, base + 0x28, &in); /* dc zva, x0 */
+	T_CHECK(in.cls == MMIO_CLS_ZEROING && in.naccess >= 1 && in.access[0].addr == base &&
+	        in.access[0].kind == MMIO_STORE && in.can_emulate,
+	        "kat decode: dc zva is a zeroing store of the block holding x0",
+	        "class %u, %u accesses, first at base%+lld", in.cls, in.naccess,
+	        (long long)(in.access[0].addr - base));
+	check_a64_stxr(page);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, 2);
+		a64_decode_word(page, 0x91000400u, base, base, &in); /* add x0, x0, #1 */
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	T_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	        "kat decode: a fault reported at a non-memory instruction stops with a message",
+	        "%s", status_text(st, buf, sizeof buf));
+	munmap(page, pg);
+}
+#endif
 
 int
 main(void)
 {
 	static const struct crash_case crashes[] = {
 		{ "kat crash: foreign fault while armed (emulate)", LOG_EMULATE, false },
-		{ "kat crash: foreign fault while armed (step)", LOG_STEP, false },
 		{ "kat crash: BAR view after disarm (emulate)", LOG_EMULATE, true },
+#if !defined(__aarch64__)
+		{ "kat crash: foreign fault while armed (step)", LOG_STEP, false },
 		{ "kat crash: BAR view after disarm (step)", LOG_STEP, true },
+#endif
 	};
 	const struct kat *k;
 	char name[160];
@@ -774,8 +937,12 @@ main(void)
 		t_fail("kat: logger_init", "%s", rig_error());
 		return t_exit();
 	}
+#if defined(__aarch64__)
+	check_a64_decode();
+#else
 	check_decode_edge();
 	check_state_saves();
+#endif
 	for (k = kats; k->name; k++) {
 		snprintf(name, sizeof name, "kat %s", k->name);
 		has = kat_cpu_has(k->feature);

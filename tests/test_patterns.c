@@ -6,9 +6,14 @@
  *
  * Expected sequences use docs/routines.md's notation, relative to the request's
  * device offset: `S4@0` a 4-byte scalar store at +0, `SV16@0` a 16-byte vector
- * store, `SR4@4` a 4-byte string-element store, `*2` the same access twice.
+ * store, `SR4@4` a 4-byte string-element store, `*2` the same access twice;
+ * on arm64 also `SM64@0` a masked (SVE predicated) store and a `P` after the
+ * class letter for a register pair (`SP16@0` stp x, `SVP32@0` stp q).
  * libc's memcpy is checked only where the machine is the one the table was
- * measured on (glibc 2.36, AVX-512 with ERMS and FSRM); elsewhere SKIP says why.
+ * measured on (x86-64: glibc 2.36, AVX-512 with ERMS and FSRM; arm64: glibc
+ * 2.36, per variant, ../shared/REFERENCE.md section 3); elsewhere SKIP says why.
+ * On arm64 there are no string instructions: `R` expectations are plain
+ * scalar accesses of the same widths (helpers/toio-x86.c, iowrite32-copy.c).
  */
 #include <gnu/libc-version.h>
 #include <stdlib.h>
@@ -18,11 +23,18 @@
 #include "out.h"
 #include "helpers.h"
 #include "testlib.h"
+#if defined(__aarch64__)
+#include "../rig/arm64/arm64.h"
+/* no string instructions: the helpers issue the same widths as plain accesses */
+#define STRING_CLS MMIO_CLS_SCALAR
+#else
+#define STRING_CLS MMIO_CLS_STRING
+#endif
 
 static struct rig *rig;
 
 struct want {
-	uint8_t kind, cls;
+	uint8_t kind, cls, pair;
 	uint16_t width;
 	int64_t off;
 };
@@ -44,10 +56,15 @@ parse(const char *spec, struct want *w, int max)
 			return -1;
 		w[n].kind = *p++ == 'S' ? MMIO_STORE : MMIO_LOAD;
 		w[n].cls = MMIO_CLS_SCALAR;
+		w[n].pair = 0;
 		if (*p == 'V')
 			w[n].cls = MMIO_CLS_VECTOR, p++;
 		else if (*p == 'R')
-			w[n].cls = MMIO_CLS_STRING, p++;
+			w[n].cls = STRING_CLS, p++;
+		else if (*p == 'M')
+			w[n].cls = MMIO_CLS_MASKED, p++;
+		if (*p == 'P')
+			w[n].pair = 1, p++;
 		w[n].width = (uint16_t)strtoul(p, &end, 10);
 		if (end == p || *end != '@')
 			return -1;
@@ -74,11 +91,13 @@ describe(char *buf, size_t size, const struct mmio_record *r, size_t n, int64_t 
 
 	buf[0] = 0;
 	for (i = 0; i < n && o + 24 < size; i++)
-		o += (size_t)snprintf(buf + o, size - o, "%s%c%s%u@%lld", i ? " " : "",
+		o += (size_t)snprintf(buf + o, size - o, "%s%c%s%s%u@%lld", i ? " " : "",
 		                      r[i].kind == MMIO_STORE ? 'S' : 'L',
 		                      r[i].cls == MMIO_CLS_VECTOR ? "V" :
 		                      r[i].cls == MMIO_CLS_STRING ? "R" :
+		                      r[i].cls == MMIO_CLS_MASKED ? "M" :
 		                      r[i].cls == MMIO_CLS_SCALAR ? "" : "?",
+		                      r[i].flags & MMIO_REC_PAIR ? "P" : "",
 		                      r[i].width, (long long)(r[i].offset - base));
 }
 
@@ -116,11 +135,104 @@ expect(const char *name, enum mmio_dir dir, uint32_t off, uint32_t len, const ch
 	ok = in.nrecs == (size_t)n && in.data.region == DATA_OK;
 	for (i = 0; ok && i < n; i++)
 		ok = in.recs[i].kind == w[i].kind && in.recs[i].cls == w[i].cls &&
+		     !(in.recs[i].flags & MMIO_REC_PAIR) == !w[i].pair &&
 		     in.recs[i].width == w[i].width && in.recs[i].offset - off == w[i].off;
 	describe(got, sizeof got, in.recs, in.nrecs, off);
 	T_CHECK(ok, label, "got %s (data %s)", got, in.data.region == DATA_OK ? "ok" : "wrong");
 }
 
+#if defined(__aarch64__)
+/* Masked-lane count of record i, for the SVE expectations. */
+static unsigned
+rec_lanes(const struct check_input *in, size_t i)
+{
+	return i < in->nrecs ? (unsigned)__builtin_popcountll(in->recs[i].lanes) : 0;
+}
+
+/*
+ * glibc 2.36 aarch64 memcpy against ../shared/REFERENCE.md section 3, for the
+ * variant this CPU selects (tests/arm64.sh runs this under several qemu CPUs).
+ * generic: 1..3 bytes three B at [0], [len/2], [len-1]; 4..7 two S4; 8..15 two
+ * S8; 16..32 head and tail 16-byte pairs. The REFERENCE gives those as STP X;
+ * Debian 12's libc6 2.36-9+deb12u* uses STR Q / STP Q there (V16 and, for 33,
+ * a q pair), and resolves cortex-a72, max,sve=off and neoverse-n1 to the same
+ * code, so the 16-byte stores may be either. SVE: up to VL bytes one
+ * predicated byte store with len lanes, up to 2*VL two.
+ */
+static void
+glibc_memcpy(void)
+{
+	static const struct { uint32_t len; const char *spec; } gen[] = {
+		{ 1, "S1@0*3" }, { 2, "S1@0 S1@1*2" }, { 3, "S1@0 S1@1 S1@2" }, { 4, "S4@0*2" },
+		{ 5, "S4@0 S4@1" }, { 7, "S4@0 S4@3" }, { 8, "S8@0*2" }, { 9, "S8@0 S8@1" },
+		{ 15, "S8@0 S8@7" },
+	};
+	const char *v = a64_memcpy_variant(), *why = NULL;
+	char label[160];
+	size_t i;
+
+	if (strcmp(gnu_get_libc_version(), "2.36") != 0)
+		why = "glibc is not 2.36";
+	else if (getenv("GLIBC_TUNABLES"))
+		why = "GLIBC_TUNABLES may change glibc's memcpy choice";
+	if (why) {
+		t_skip("glibc memcpy patterns (REFERENCE.md section 3)", "%s", why);
+		return;
+	}
+	if (strcmp(v, "__memcpy_generic") == 0) {
+		for (i = 0; i < sizeof gen / sizeof gen[0]; i++)
+			expect("memcpy", MMIO_TO_DEVICE, 0x1000, gen[i].len, gen[i].spec);
+		for (uint32_t len = 16; len <= 32; len += 4) {
+			struct mmio_request q = { .helper = helper("memcpy"), .dir = MMIO_TO_DEVICE,
+			                          .dev_off = 0x1000, .len = len };
+			struct check_input in;
+			bool ok;
+
+			snprintf(label, sizeof label, "memcpy (%s) to-device len %u: two 16-byte stores "
+			         "at [0] and [len-16] (pair or q)", v, len);
+			if (rig_run(rig, &q, &in) != 0) {
+				t_fail(label, "%s", rig_error());
+				continue;
+			}
+			ok = in.nrecs == 2 && in.data.region == DATA_OK;
+			for (i = 0; ok && i < 2; i++)
+				ok = in.recs[i].width == 16 && in.recs[i].kind == MMIO_STORE &&
+				     ((in.recs[i].flags & MMIO_REC_PAIR) || in.recs[i].cls == MMIO_CLS_VECTOR);
+			ok = ok && in.recs[0].offset == 0x1000 && in.recs[1].offset == 0x1000 + len - 16;
+			T_CHECK(ok, label, "%zu records", in.nrecs);
+		}
+		return;
+	}
+	/* __memcpy_sve, __memcpy_a64fx: predicated st1b, VL bytes each */
+	if (!a64_cpu_vl || a64_cpu_vl > MMIO_MAX_WIDTH) {
+		t_skip("glibc memcpy patterns (SVE)", "vector length %u is not 16..64", a64_cpu_vl);
+		return;
+	}
+	for (uint32_t len = 1; len <= 2 * a64_cpu_vl; len += len < 8 ? 1 : 7) {
+		struct mmio_request q = { .helper = helper("memcpy"), .dir = MMIO_TO_DEVICE,
+		                          .dev_off = 0x1000, .len = len };
+		struct check_input in;
+		unsigned n = len <= a64_cpu_vl ? 1 : 2;
+		bool ok;
+
+		snprintf(label, sizeof label, "memcpy (%s) to-device len %u: %u predicated st1b, "
+		         "%u active lanes", v, len, n, len);
+		if (rig_run(rig, &q, &in) != 0) {
+			t_fail(label, "%s", rig_error());
+			continue;
+		}
+		ok = in.nrecs == n && in.data.region == DATA_OK;
+		for (i = 0; ok && i < n; i++)
+			ok = in.recs[i].cls == MMIO_CLS_MASKED && in.recs[i].elem == 1 &&
+			     in.recs[i].width == a64_cpu_vl &&
+			     in.recs[i].offset == 0x1000 + (int64_t)(i * a64_cpu_vl);
+		ok = ok && rec_lanes(&in, 0) + rec_lanes(&in, 1) * (n == 2) == len;
+		T_CHECK(ok, label, "%zu records, first %s of %u bytes with %u lanes", in.nrecs,
+		        in.nrecs ? class_name(in.recs[0].cls) : "-", in.nrecs ? in.recs[0].width : 0,
+		        rec_lanes(&in, 0));
+	}
+}
+#else
 static bool
 cpu_is_reference_x86(const char **why)
 {
@@ -192,6 +304,7 @@ glibc_memcpy(void)
 	        in.nrecs ? class_name(in.recs[in.nrecs - 1].cls) : "-",
 	        in.nrecs ? (long long)(in.recs[in.nrecs - 1].offset - 0x1000) : 0);
 }
+#endif
 
 static void
 catalog_patterns(void)

@@ -27,7 +27,12 @@
 #define BAR 0x4000u
 #define CHILD_TIMEOUT 20 /* seconds a forked check may take */
 
+#if defined(__aarch64__)
+static const enum log_strategy strategies[] = { LOG_EMULATE }; /* no user-mode single step */
+#else
 static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP };
+#endif
+#define NSTRATEGIES (sizeof strategies / sizeof strategies[0])
 
 /* ---- a device model written here: what the seam must carry ------------------ */
 
@@ -145,7 +150,7 @@ backends(void)
 static struct rig *
 rig_with(const char *bar, enum log_strategy s)
 {
-	struct rig *r;
+	struct rig *r = NULL;
 
 	if (rig_open(&r, &(struct rig_config){ .bar = bar, .bar_size = BAR, .strategy = s })) {
 		t_fail("rig_open", "%s: %s", bar ? bar : "mock", rig_error());
@@ -193,9 +198,9 @@ models(void)
 	sa.sa_sigaction = on_bus;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGBUS, &sa, &old);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NSTRATEGIES; i++) {
 		const char *sn = logger_strategy_names[strategies[i]];
-		struct rig *r = rig_with(NULL, strategies[i]);
+		struct rig *volatile r = rig_with(NULL, strategies[i]); /* kept across siglongjmp */
 		volatile bool faulted = false;
 		uint8_t b[4];
 
@@ -215,6 +220,15 @@ models(void)
 		}
 
 		/* a fault the model injects reaches the helper as the hardware's would */
+#if defined(__aarch64__)
+		/* qemu-user 7.2 aborts (cpu_exec asserts) on a self-queued SIGBUS with a
+		 * positive si_code such as BUS_OBJERR; scripts/arm64 sets QEMU_LD_PREFIX */
+		if (getenv("QEMU_LD_PREFIX")) {
+			snprintf(name, sizeof name, "model/%s/fault-delivered", sn);
+			t_skip(name, "qemu-user aborts on a queued SIGBUS with BUS_OBJERR");
+		} else
+#endif
+		{
 		tm_clear();
 		tm.fault_seq = 0;
 		tm.fault_code = BUS_OBJERR;
@@ -238,6 +252,7 @@ models(void)
 			snprintf(name, sizeof name, "model/%s/fault-recorded", sn);
 			T_CHECK(n == 1 && (rec[0].flags & MMIO_REC_FAULT) && rec[0].offset == 0x108, name,
 			        "%zu records, flags 0x%x", n, n ? rec[0].flags : 0);
+		}
 		}
 
 		/* a dropped store never lands */
@@ -296,7 +311,7 @@ guards(void)
 	size_t nf, k;
 	unsigned i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NSTRATEGIES; i++) {
 		const char *sn = logger_strategy_names[strategies[i]];
 		struct rig *r;
 		struct mmio_request q = { .helper = &h_before, .dir = MMIO_TO_DEVICE, .len = 4 };
@@ -460,12 +475,21 @@ robustness(void)
 {
 	int st;
 
+#if defined(__aarch64__)
+	/* under qemu-user 7.2 with Debian 12's arm64 glibc pthread_create never
+	 * returns (rig/arm64/qemu_fork.c); scripts/arm64 sets QEMU_LD_PREFIX */
+	if (getenv("QEMU_LD_PREFIX"))
+		t_skip("handler/other-thread-passed-on", "pthread_create hangs under qemu-user");
+	else
+#endif
+	{
 	st = in_child(child_other_thread);
 	/* passed on: the default action kills, a sanitizer's handler reports and exits 1 */
 	T_CHECK(st != -1 && ((WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV) ||
 	                     (WIFEXITED(st) && WEXITSTATUS(st) == 1)),
 	        "handler/other-thread-passed-on",
 	        "child status 0x%x (want the fault passed on, not recorded)", st);
+	}
 	st = in_child(child_overflow);
 	T_CHECK(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 42,
 	        "handler/stack-overflow-passed-on",
@@ -495,7 +519,7 @@ errnos(void)
 	char name[64];
 	unsigned i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NSTRATEGIES; i++) {
 		struct rig *r;
 
 		if (rig_open(&r, &(struct rig_config){ .bar_size = BAR, .strategy = strategies[i] }))

@@ -13,6 +13,9 @@
  * the first popcount(k) elements; fxsave/fxrstor: eight 64-byte UNKNOWN
  * records in address order; cache maintenance and prefetches: no record.
  */
+#if defined(__aarch64__)
+#include "kat_table_arm64.c"
+#else
 #include <cpuid.h>
 #include <string.h>
 
@@ -372,3 +375,4 @@ kat_cpu_has(const char *feature)
 		return cpuid7_ecx() >> 28 & 1;
 	return -1;
 }
+#endif /* !__aarch64__ */

@@ -1,0 +1,190 @@
+/*
+ * bench_arm64.c - what one trapped access costs on arm64 (natively, or under
+ * qemu-user through scripts/arm64), against the bare fault round trip of the
+ * same machine or emulator, measured in one run so the ratios hold:
+ *
+ *  bare     a SIGSEGV handler that only moves pc past the faulting store;
+ *  emulate  the rig (decode, device model, frame write-back) on the same store,
+ *           for a scalar strb, a vector str q0 and, where the CPU has SVE, a
+ *           predicated st1b (each against its own bare round trip);
+ *  fuzz     the fuzz target on random small copies (mmio-copy, lengths 0..16):
+ *           executions per second.
+ *
+ * Each figure is its best of ROUNDS interleaved rounds. Output: one
+ * "name value unit" line per figure, then the ratios.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "copy_fuzzer.h"
+#include "internal.h"
+
+#define ROUNDS 5
+
+void
+fuzz_feature(uint32_t feature)
+{
+	(void)feature;
+}
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+enum shape { SCALAR, VECTOR, MASKED, NSHAPE };
+static const char *const shape_names[NSHAPE] = { "scalar", "vector", "masked" };
+
+/* n stores to p: strb w1, [x0]; str q0, [x0]; st1b {z0.b}, p0, [x0] (4 lanes) */
+static void __attribute__((noinline))
+store_loop(volatile uint8_t *p, long n, enum shape sh)
+{
+	for (long i = 0; i < n; i++) {
+		if (sh == SCALAR)
+			__asm__ volatile("strb %w1, [%0]" : : "r"(p), "r"(0x5a) : "memory");
+		else if (sh == VECTOR)
+			__asm__ volatile("str q0, [%0]" : : "r"(p) : "memory");
+		else
+			__asm__ volatile(".arch_extension sve\n\tmov x9, #4\n\twhilelo p0.b, xzr, x9\n\t"
+			                 "st1b {z0.b}, p0, [%0]" : : "r"(p) : "x9", "memory");
+	}
+}
+
+static void
+bare_handler(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	uc->uc_mcontext.pc += 4;
+}
+
+static double
+bench_bare(long n, enum shape sh)
+{
+	struct sigaction sa, old;
+	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	double t;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = bare_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, &old);
+	t = now();
+	store_loop(page, n, sh);
+	t = (now() - t) / (double)n;
+	sigaction(SIGSEGV, &old, NULL);
+	munmap(page, 4096);
+	return t;
+}
+
+static struct devmodel model;
+
+static double
+bench_rig(struct bar *bar, long n, enum shape sh)
+{
+	double t;
+	size_t got;
+	uint64_t lost;
+
+	if (logger_arm(bar, &model, LOG_EMULATE) != 0) {
+		fprintf(stderr, "bench: %s\n", rig_error());
+		exit(EXIT_RIG);
+	}
+	t = now();
+	store_loop(bar->view + 0x100, n, sh);
+	t = (now() - t) / (double)n;
+	logger_disarm();
+	logger_records(&got, &lost);
+	if (got + lost != (size_t)n) {
+		fprintf(stderr, "bench: %zu records for %ld accesses\n", got + lost, n);
+		exit(EXIT_RIG);
+	}
+	return t;
+}
+
+static double
+bench_fuzz(long n, double *recs_per_exec)
+{
+	uint8_t in[FUZZ_BLOCK];
+	uint64_t x = 0x9e3779b97f4a7c15ull, recs = 0, lost;
+	double t;
+	size_t got;
+	long i;
+	int k;
+
+	t = now();
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < FUZZ_BLOCK; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			in[k] = (uint8_t)x;
+		}
+		fuzz_one(in, sizeof in);
+		logger_records(&got, &lost);
+		recs += got;
+	}
+	t = now() - t;
+	*recs_per_exec = (double)recs / (double)n;
+	return t / (double)n;
+}
+
+static void
+keep_min(double *best, double t)
+{
+	if (t < *best)
+		*best = t;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device",
+	                  "-max_copy_len=16", NULL };
+	long n = argc > 1 ? atol(argv[1]) : 100000;
+	double bare[NSHAPE], emu[NSHAPE], fz = 1e9, rpe = 0;
+	unsigned nshape = (getauxval(AT_HWCAP) & HWCAP_SVE) ? NSHAPE : MASKED, k;
+	struct bar bar;
+	int r;
+
+	if (n <= 0) {
+		fprintf(stderr, "usage: bench_arm64 [ACCESSES]\n");
+		return EXIT_USAGE;
+	}
+	if (logger_init() || bar_open(&bar, "mock", 0) || devmodel_open(&model, NULL, &bar)) {
+		fprintf(stderr, "bench: %s\n", rig_error());
+		return EXIT_RIG;
+	}
+	if (fuzz_init(4, fargv, NULL) != 0)
+		return EXIT_RIG;
+	fuzz_options()->quiet = true;
+	for (k = 0; k < NSHAPE; k++)
+		bare[k] = emu[k] = 1e9;
+	for (r = 0; r < ROUNDS; r++) {
+		for (k = 0; k < nshape; k++) {
+			keep_min(&bare[k], bench_bare(n, (enum shape)k));
+			keep_min(&emu[k], bench_rig(&bar, n, (enum shape)k));
+		}
+		keep_min(&fz, bench_fuzz(n / 10, &rpe));
+	}
+	bar_close(&bar);
+	printf("arm64_trap_bare_ns %.0f ns/access\n", bare[SCALAR] * 1e9);
+	printf("arm64_trap_emulate_ns %.0f ns/access\n", emu[SCALAR] * 1e9);
+	for (k = 1; k < nshape; k++)
+		printf("arm64_trap_%s_bare_ns %.0f / emulate %.0f ns/access\n", shape_names[k],
+		       bare[k] * 1e9, emu[k] * 1e9);
+	printf("arm64_fuzz_execs_per_s %.0f exec/s (mmio-copy, lengths 0..16)\n", 1 / fz);
+	printf("arm64_fuzz_records_per_exec %.2f\n", rpe);
+	for (k = 0; k < nshape; k++)
+		printf("arm64_ratio_emulate_to_bare_%s %.2f\n", shape_names[k], emu[k] / bare[k]);
+	return 0;
+}
