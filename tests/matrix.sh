@@ -7,7 +7,8 @@
 #   a volatile byte loop breaks R1 in every configuration;
 #   a variable-length memcpy breaks exactly the rules libc's memcpy (the
 #   built-in helper, swept on the same grid) breaks.
-# (x86-64 cells only: the arm64 line is for -list.)
+# On arm64 (under qemu-user): -mstrict-align makes a 4-byte copy between
+# pointers of unknown alignment byte stores, and without it one 4-byte store.
 # Also: a configuration that does not compile is reported with its first error
 # line and the others go on; missing compilers and the arm64 lines are listed
 # as such; the build cache; JSON, Markdown and well-formed HTML.
@@ -42,6 +43,15 @@ fixed4_to(void *dst, const void *src, size_t len)
 	__builtin_memcpy(dst, &v, 4);
 }
 
+/* 4 bytes between pointers of unknown alignment: arm64 -mstrict-align must not
+ * use one 4-byte access for it */
+static void
+fixed4p(void *dst, const void *src, size_t len)
+{
+	(void)len;
+	__builtin_memcpy(dst, src, 4);
+}
+
 static void
 bytes(void *dst, const void *src, size_t len)
 {
@@ -65,10 +75,12 @@ static const struct mmio_helper tiny[] = {
 	  .copy = { [MMIO_TO_DEVICE] = bytes, [MMIO_FROM_DEVICE] = bytes, [MMIO_WITHIN] = bytes } },
 	{ .name = "t-var", .pattern = "libc memcpy",
 	  .copy = { [MMIO_TO_DEVICE] = var, [MMIO_FROM_DEVICE] = var, [MMIO_WITHIN] = var } },
+	{ .name = "t-fixed4p", .pattern = "one L, pointers of unknown alignment", .lens = 1u << 4,
+	  .copy = { [MMIO_TO_DEVICE] = fixed4p } },
 };
 
 const struct mmio_helper_table mmio_helper_table = {
-	.abi = MMIO_HELPER_ABI, .count = 3, .helpers = tiny,
+	.abi = MMIO_HELPER_ABI, .count = 4, .helpers = tiny,
 };
 EOF
 
@@ -96,7 +108,8 @@ expect_exit "-list exits 0" 0 $M -conf="$tmp/m.conf" -list=1
 expect_grep "-list: installed lines" '^installed +x86_64 +gcc-12 -O0$'
 expect_grep "-list: a missing compiler is not installed" '^not-installed +x86_64 +no-such-cc-99 -O2 +# not installed'
 if [[ -x build/arm64/copy_sweep ]]; then
-	skip "-list: arm64 lines without the arm64 build" "build/arm64 exists"
+	expect_grep "-list: arm64 lines are installed with the arm64 build" \
+		'^installed +arm64 +aarch64-linux-gnu-gcc-12 -O2 -mstrict-align'
 else
 	expect_grep "-list: arm64 lines are not available without the arm64 build" \
 		'^not-available +arm64 +aarch64-linux-gnu-gcc-12 -O2 -mstrict-align +# not available: the arm64 build is not installed'
@@ -181,6 +194,31 @@ expect_true "the configuration that does not compile is compile-failed, the miss
 	"$(grep '^STATE' "$tmp/cells.txt" | tr '\n' ' ')" \
 	eval "grep -q '^STATE gcc-12 -O2 -DMATRIX_TEST_BREAK compile-failed .*does not compile' '$tmp/cells.txt' &&
 	      [[ \$(grep -c '^STATE' '$tmp/cells.txt') == 2 ]]"
+
+# --- arm64 (under qemu-user): -mstrict-align turns a 4-byte copy between pointers
+# of unknown alignment into byte stores (R1); without it, one 4-byte store ------------
+if [[ -x build/arm64/copy_sweep ]] && command -v aarch64-linux-gnu-gcc-12 >/dev/null; then
+	for cc in aarch64-linux-gnu-gcc-12 "clang-14 --target=aarch64-linux-gnu"; do
+		echo "arm64 $cc -O2"
+		echo "arm64 $cc -O2 -mstrict-align"
+	done >"$tmp/a.conf"
+	$M "$tmp/tiny.c" -conf="$tmp/a.conf" -out="$tmp/aout" -cache="$tmp/cache" \
+		-helpers=t-fixed4p -profiles=arm64-device "${GRID[@]}" >"$tmp/arm64.txt" 2>&1
+	python3 - "$tmp/aout/matrix.json" <<'EOF' >"$tmp/acells.txt" 2>&1
+import json, sys
+for c in json.load(open(sys.argv[1]))["configurations"]:
+    for x in c.get("cells", []):
+        strict = "-mstrict-align" in c["name"]
+        r1 = "R1" in x["rules"].split()
+        print("STRICT" if strict else "PLAIN", "ok" if r1 == strict else "bad", c["name"],
+              repr(x["rules"]), x["accesses"])
+EOF
+	cp "$tmp/acells.txt" "$tmp/cells.txt"
+	cells_ok "arm64 -mstrict-align: a 4-byte copy of unknown alignment is byte stores (R1)" STRICT 2
+	cells_ok "arm64 without -mstrict-align: the same copy is one 4-byte store (no R1)" PLAIN 2
+else
+	fail "arm64 matrix cells" "build/arm64/copy_sweep or aarch64-linux-gnu-gcc-12 missing (scripts/setup installs them)"
+fi
 
 # --- the cache: nothing rebuilt or reswept, the same table ---------------------------
 expect_exit "second run from the cache" 1 \
