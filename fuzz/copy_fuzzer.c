@@ -607,13 +607,29 @@ fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t why
 	return true;
 }
 
+const char *
+fuzz_replay_tool(void)
+{
+#if defined(__aarch64__)
+	static char tool[160];
+	const char *cpu = getenv("MMIORIG_CPU");
+
+	if (!tool[0])
+		snprintf(tool, sizeof tool, "scripts/arm64 -cpu=%s copy_replay",
+		         cpu && *cpu ? cpu : "max");
+	return tool;
+#else
+	return "build/copy_replay";
+#endif
+}
+
 /* The command that replays q: the run's own rig flags, then the request. */
 static void
 print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *p)
 {
 	char args[512];
 
-	fputs("# replay: build/copy_replay", out);
+	fprintf(out, "# replay: %s", fuzz_replay_tool());
 	if (fz.libs)
 		fprintf(out, " -helper_lib=%s", fz.libs);
 	if (fz.rules)

@@ -115,6 +115,11 @@ bool fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_
  * [-fault=PLAN]" (the plan in force on the rig). */
 void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile);
 
+/* How a user runs copy_replay for what this build judged: "build/copy_replay", or
+ * on arm64 "scripts/arm64 -cpu=CPU copy_replay" (the CPU from MMIORIG_CPU, which
+ * scripts/arm64 sets: it picks glibc's memcpy). */
+const char *fuzz_replay_tool(void);
+
 /* The value of "-name=value" (or "--name=value") in arg, or NULL if arg is not that flag. */
 const char *fuzz_flag(const char *arg, const char *name);
 /* Parse a number from lo to hi, decimal or 0x-hex (a leading 0 is not octal); on

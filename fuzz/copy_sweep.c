@@ -293,7 +293,7 @@ main(int argc, char **argv)
 			bits(stdout, s->offmod8, 8);
 			printf("\",\"replay\":\"");
 			fuzz_request_args(args, sizeof args, &s->first, p->name);
-			printf("build/copy_replay %s", args);
+			printf("%s %s", fuzz_replay_tool(), args);
 			printf("\",\"why\":\"");
 			json_escape(stdout, s->why);
 			printf("\"}");
@@ -325,7 +325,7 @@ main(int argc, char **argv)
 			bits(stdout, s->offmod8, 8);
 			printf("\n    first: ");
 			fuzz_request_args(args, sizeof args, &s->first, p->name);
-			printf("build/copy_replay %s", args);
+			printf("%s %s", fuzz_replay_tool(), args);
 			printf("\n    why: %s\n", s->why);
 		}
 	}

@@ -776,7 +776,7 @@ cmp_group(const void *a, const void *b)
 static void
 reproducer(const struct group *g, char *b, size_t n)
 {
-	snprintf(b, n, "build/copy_replay %s%s", repro_flags, g->request);
+	snprintf(b, n, "%s %s%s", fuzz_replay_tool(), repro_flags, g->request);
 }
 
 static void

@@ -582,9 +582,17 @@ main(void)
 	snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
 	helper_add_builtins(catalog);
 	map_errors();
-	semantics();
-	fault_plans();
-	routines();
+	/* qemu-user 7.2 aborts (cpu_exec asserts) on the self-queued SIGBUS these
+	 * checks deliver; scripts/arm64 sets QEMU_LD_PREFIX. The x86 run and a native
+	 * arm64 host run them. */
+	if (getenv("QEMU_LD_PREFIX")) {
+		t_skip("models: semantics, bus errors, fault plans, routines",
+		       "qemu-user aborts on a queued SIGBUS with a positive si_code");
+	} else {
+		semantics();
+		fault_plans();
+		routines();
+	}
 	unlink(write_map("bad.regs", ""));
 	unlink(write_map("sem.regs", ""));
 	rmdir(tmpdir);
