@@ -792,9 +792,11 @@ cell_at(unsigned conf, unsigned h, unsigned p)
 	return &cells[(conf * nhelpers + h) * nprofiles + p];
 }
 
-/* The most common signature of a column among the builds that ran. */
+/* The most common signature of a column among the builds of one architecture
+ * that ran: an arm64 build is compared with arm64 builds, its libc and its
+ * instructions being another's. */
 static const char *
-majority(unsigned h, unsigned p, unsigned *count, unsigned *of)
+majority(unsigned h, unsigned p, const char *arch, unsigned *count, unsigned *of)
 {
 	const char *best = NULL;
 	unsigned bestn = 0, i, j, k, total = 0;
@@ -802,13 +804,14 @@ majority(unsigned h, unsigned p, unsigned *count, unsigned *of)
 	for (i = 0; i < nconfs; i++) {
 		const struct cell *c = cell_at(i, h, p);
 
-		if (confs[i].state != C_BUILT || !c->present || !c->ran)
+		if (confs[i].state != C_BUILT || !c->present || !c->ran || strcmp(confs[i].arch, arch))
 			continue;
 		total++;
 		for (j = 0, k = 0; j < nconfs; j++) {
 			const struct cell *d = cell_at(j, h, p);
 
-			if (confs[j].state == C_BUILT && d->present && d->ran && !strcmp(sig(c), sig(d)))
+			if (confs[j].state == C_BUILT && d->present && d->ran &&
+			    !strcmp(confs[j].arch, arch) && !strcmp(sig(c), sig(d)))
 				k++;
 		}
 		if (k > bestn) {
@@ -866,20 +869,18 @@ make_diffs(void)
 		return;
 	for (h = 0; h < nhelpers; h++)
 		for (p = 0; p < nprofiles; p++) {
-			const char *maj = majority(h, p, &cnt, &of);
 			const struct conf *rep = NULL;
 			const struct cell *repc = NULL;
 
-			if (!maj)
-				continue;
 			for (i = 0; i < nconfs; i++) {
 				struct cell *c = cell_at(i, h, p);
+				const char *maj = majority(h, p, confs[i].arch, &cnt, &of);
 				unsigned k;
 				const char *flags;
 				char req[160], s1[256], n1[256], s2[256], n2[256], in_[160], pc[128];
 				struct diff *d;
 
-				if (confs[i].state != C_BUILT || !c->present || !c->ran ||
+				if (!maj || confs[i].state != C_BUILT || !c->present || !c->ran ||
 				    !strcmp(sig(c), maj))
 					continue;
 				c->differs = true;
@@ -890,7 +891,7 @@ make_diffs(void)
 					const struct cell *m = cell_at(k, h, p);
 
 					if (confs[k].state != C_BUILT || !m->present || !m->ran ||
-					    strcmp(sig(m), maj))
+					    strcmp(confs[k].arch, confs[i].arch) || strcmp(sig(m), maj))
 						continue;
 					if (!rep || (strcmp(rep->cc, confs[i].cc) &&
 					             !strcmp(confs[k].cc, confs[i].cc))) {
@@ -1003,14 +1004,23 @@ write_outputs(double secs)
 		fputc('\n', txt);
 	}
 	fprintf(txt, "\n(* differs from the column's majority)\n");
-	for (h = 0; h < nhelpers; h++)
-		for (p = 0; p < nprofiles; p++) {
-			const char *maj = majority(h, p, &cnt, &of);
+	for (i = 0; i < nconfs; i++) {
+		bool seen = false;
 
-			if (maj)
-				fprintf(txt, "majority %s under %s: %s (%u of %u builds)\n", helper_names[h],
-				        prof_names[p], maj, cnt, of);
-		}
+		/* once per architecture, in table order */
+		for (unsigned j = 0; j < i; j++)
+			seen |= !strcmp(confs[j].arch, confs[i].arch);
+		if (seen)
+			continue;
+		for (h = 0; h < nhelpers; h++)
+			for (p = 0; p < nprofiles; p++) {
+				const char *maj = majority(h, p, confs[i].arch, &cnt, &of);
+
+				if (maj)
+					fprintf(txt, "majority %s under %s on %s: %s (%u of %u builds)\n",
+					        helper_names[h], prof_names[p], confs[i].arch, maj, cnt, of);
+			}
+	}
 	fprintf(txt, "\ndifferences: %u\n", ndiffs);
 	for (i = 0; i < ndiffs; i++)
 		fprintf(txt, "  %s\n", diffs[i].text);
