@@ -102,29 +102,6 @@ static __thread void *alt_stack; /* this thread's alternate signal stack, if our
 
 /* ---- handler-safe helpers --------------------------------------------------- */
 
-static void
-say(const char *s)
-{
-	ssize_t r = write(2, s, strlen(s));
-	(void)r;
-}
-
-static void
-say_hex(uint64_t v)
-{
-	char b[19];
-	int i = 18;
-
-	b[i] = 0;
-	do {
-		b[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	b[--i] = 'x';
-	b[--i] = '0';
-	say(b + i);
-}
-
 /* The faulting pc, for messages. */
 static uint64_t
 uc_pc(const ucontext_t *uc)
@@ -140,13 +117,13 @@ uc_pc(const ucontext_t *uc)
 static void __attribute__((noreturn))
 die(const char *what, uint64_t pc, uint64_t addr)
 {
-	say("mmiorig: access logger: ");
-	say(what);
-	say(" (pc ");
-	say_hex(pc);
-	say(", address ");
-	say_hex(addr);
-	say(")\n");
+	rig_say("mmiorig: access logger: ");
+	rig_say(what);
+	rig_say(" (pc ");
+	rig_say_hex(pc);
+	rig_say(", address ");
+	rig_say_hex(addr);
+	rig_say(")\n");
 	abort();
 }
 
@@ -609,15 +586,15 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 		return;
 	}
 	if (!lg.armed || thread_id() != lg.tid) {
-		say(lg.armed ? "mmiorig: access logger: a thread other than the one running the "
+		rig_say(lg.armed ? "mmiorig: access logger: a thread other than the one running the "
 		               "request touched the BAR view; only that thread is traced, so this "
 		               "access is not recorded (address "
 		             : "mmiorig: access logger: the BAR view was touched while no request "
 		               "was running (address ");
-		say_hex(addr);
-		say(", pc ");
-		say_hex(uc_pc(uc));
-		say("); the fault is passed on\n");
+		rig_say_hex(addr);
+		rig_say(", pc ");
+		rig_say_hex(uc_pc(uc));
+		rig_say("); the fault is passed on\n");
 		pass_on(&lg.old_segv, sig, si, ctx);
 		errno = saved;
 		return;

@@ -21,6 +21,10 @@
 struct bar;
 struct devmodel;
 
+/* Messages from inside signal handlers: write(2) to stderr, nothing else. */
+void rig_say(const char *s);
+void rig_say_hex(uint64_t v);
+
 /* ---- device models (devmodel.c) ------------------------------------------ */
 
 /* When the model is asked, relative to the access itself. */

@@ -474,40 +474,17 @@ sve_lanes(const struct a64_tmpl *t, const struct a64_fp *f, unsigned nelem)
 	return lanes;
 }
 
-static void
-say(const char *s)
-{
-	ssize_t r = write(2, s, strlen(s));
-	(void)r;
-}
-
-static void
-say_hex(uint64_t v)
-{
-	char b[19];
-	int i = 18;
-
-	b[i] = 0;
-	do {
-		b[--i] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	b[--i] = 'x';
-	b[--i] = '0';
-	say(b + i);
-}
-
 /* The instruction at pc does not make the access that faulted. */
 static void __attribute__((noreturn))
 wrong_pc(uint64_t pc, uint32_t w, uint64_t fault)
 {
-	say("mmiorig: arm64: the fault at ");
-	say_hex(fault);
-	say(" was reported at pc ");
-	say_hex(pc);
-	say(", whose instruction ");
-	say_hex(w);
-	say(" does not access that address. qemu-user 7.2 reports the start of the "
+	rig_say("mmiorig: arm64: the fault at ");
+	rig_say_hex(fault);
+	rig_say(" was reported at pc ");
+	rig_say_hex(pc);
+	rig_say(", whose instruction ");
+	rig_say_hex(w);
+	rig_say(" does not access that address. qemu-user 7.2 reports the start of the "
 	    "translated block as the pc of a faulting dc zva; the rig does not emulate "
 	    "the wrong instruction. Run natively, or on a qemu whose dc zva faults are "
 	    "precise.\n");
