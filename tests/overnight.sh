@@ -37,9 +37,14 @@ expect_exit "fuzz-overnight: a run folder with a file in the way exits 2" 2 scri
 expect_grep "fuzz-overnight: names the file in the way" "cannot use $tmp/blocked/targets: a file is in the way"
 # permissions do not stop root: as root the check runs as nobody (setpriv, util-linux)
 mkdir -p "$tmp/ro" && chmod 555 "$tmp/ro" && chmod 755 "$tmp"
-as_user=()
-((EUID == 0)) && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-expect_exit "fuzz-overnight: an unwritable parent folder exits 2" 2 "${as_user[@]}" scripts/fuzz-overnight --no-build -t 10s "$tmp/ro/run"
+# (a copy of the script in $tmp: nobody may not reach the checkout, wherever it is)
+as_user=() fo=scripts/fuzz-overnight
+if ((EUID == 0)); then
+	mkdir -p "$tmp/repo/scripts" && cp scripts/fuzz-overnight "$tmp/repo/scripts/" &&
+		chmod -R a+rX "$tmp/repo"
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups) fo=$tmp/repo/scripts/fuzz-overnight
+fi
+expect_exit "fuzz-overnight: an unwritable parent folder exits 2" 2 "${as_user[@]}" "$fo" --no-build -t 10s "$tmp/ro/run"
 expect_grep "fuzz-overnight: names the unwritable folder" "$tmp/ro is not writable"
 expect_exit "fuzz-overnight: a bad --request-timeout exits 2" 2 scripts/fuzz-overnight --no-build --request-timeout 0 "$tmp/x1"
 expect_exit "fuzz-overnight: --help documents --request-timeout" 0 scripts/fuzz-overnight --help
