@@ -607,6 +607,41 @@ fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_t why
 	return true;
 }
 
+bool
+fuzz_sweep_read(const char *path, struct sweep_verdict *c)
+{
+	char line[2048], *f[9], *p;
+	FILE *in;
+	int n;
+
+	memset(c, 0, sizeof *c);
+	if (!(in = fopen(path, "r")))
+		return false;
+	while (fgets(line, sizeof line, in)) {
+		line[strcspn(line, "\n")] = 0;
+		for (n = 0, p = line; n < 9; n++) {
+			f[n] = p;
+			if (!(p = strchr(p, '\t'))) {
+				n++;
+				break;
+			}
+			*p++ = 0;
+		}
+		if (n >= 2 && !strcmp(f[0], "verdict")) {
+			c->ran = true;
+			c->fail = !strcmp(f[1], "fail");
+		} else if (n >= 8 && !strcmp(f[0], "rule") && !strcmp(f[3], "error")) {
+			size_t o = strlen(c->rules);
+
+			snprintf(c->rules + o, sizeof c->rules - o, "%s%s", o ? " " : "", f[1]);
+			if (!c->replay[0])
+				snprintf(c->replay, sizeof c->replay, "%s", f[6]);
+		}
+	}
+	fclose(in);
+	return c->ran;
+}
+
 const char *
 fuzz_replay_tool(void)
 {

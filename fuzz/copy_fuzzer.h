@@ -115,6 +115,16 @@ bool fuzz_read_input(const char *path, uint8_t *buf, size_t *n, char *why, size_
  * [-fault=PLAN]" (the plan in force on the rig). */
 void fuzz_request_args(char *buf, size_t n, const struct mmio_request *q, const char *profile);
 
+/* What one copy_sweep -lines=1 output says (copy_conformance, copy_matrix). */
+struct sweep_verdict {
+	bool ran;          /* a verdict line was read */
+	bool fail;         /* the verdict is fail */
+	char rules[128];   /* the rules broken as errors, "R1 R3" */
+	char replay[512];  /* copy_replay flags of the first error rule's counterexample */
+};
+/* Read it from path; false if the file holds no verdict. */
+bool fuzz_sweep_read(const char *path, struct sweep_verdict *v);
+
 /* How a user runs copy_replay for what this build judged: "build/copy_replay", or
  * on arm64 "scripts/arm64 -cpu=CPU copy_replay" (the CPU from MMIORIG_CPU, which
  * scripts/arm64 sets: it picks glibc's memcpy). */

@@ -550,36 +550,12 @@ start_sweep(struct cell *c)
 static bool
 read_sweep(struct cell *c, const char *path)
 {
-	char line[2048], *f[9], *p;
-	FILE *in;
-	int n;
+	struct sweep_verdict v;
 
-	c->ran = false;
-	c->rules[0] = c->replay[0] = 0;
-	if (!(in = fopen(path, "r")))
-		return false;
-	while (fgets(line, sizeof line, in)) {
-		line[strcspn(line, "\n")] = 0;
-		for (n = 0, p = line; n < 9; n++) {
-			f[n] = p;
-			if (!(p = strchr(p, '\t'))) {
-				n++;
-				break;
-			}
-			*p++ = 0;
-		}
-		if (n >= 2 && !strcmp(f[0], "verdict")) {
-			c->ran = true;
-			c->fail = !strcmp(f[1], "fail");
-		} else if (n >= 8 && !strcmp(f[0], "rule") && !strcmp(f[3], "error")) {
-			size_t o = strlen(c->rules);
-
-			snprintf(c->rules + o, sizeof c->rules - o, "%s%s", o ? " " : "", f[1]);
-			if (!c->replay[0])
-				snprintf(c->replay, sizeof c->replay, "%s", f[6]);
-		}
-	}
-	fclose(in);
+	c->ran = fuzz_sweep_read(path, &v);
+	c->fail = v.fail;
+	snprintf(c->rules, sizeof c->rules, "%s", v.rules);
+	snprintf(c->replay, sizeof c->replay, "%s", v.replay);
 	return c->ran;
 }
 
