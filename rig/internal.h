@@ -199,6 +199,29 @@ void bar_io_read(struct bar *bar, uint64_t off, unsigned width, uint64_t lanes, 
 void bar_io_write(struct bar *bar, uint64_t off, unsigned width, uint64_t lanes,
                   const uint8_t *buf);
 
+/* For the architectures' io_read/io_write: a helper's access may be unaligned,
+ * and is then still one general-register access, without C's alignment promise. */
+typedef volatile uint16_t __attribute__((aligned(1), may_alias)) u16u;
+typedef volatile uint32_t __attribute__((aligned(1), may_alias)) u32u;
+typedef volatile uint64_t __attribute__((aligned(1), may_alias)) u64u;
+
+/* Their last resort: one access per enabled byte (what the device then sees is
+ * narrower than the helper's instruction; each io.c says when that happens). */
+static inline void
+io_bytes_read(const volatile uint8_t *p, unsigned n, uint64_t lanes, uint8_t *buf)
+{
+	for (unsigned i = 0; i < n; i++)
+		buf[i] = (lanes >> i & 1) ? p[i] : 0;
+}
+
+static inline void
+io_bytes_write(volatile uint8_t *p, unsigned n, uint64_t lanes, const uint8_t *buf)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (lanes >> i & 1)
+			p[i] = buf[i];
+}
+
 /* ---- access logger (access_logger.c) ------------------------------------- */
 
 /* One-time set-up outside any handler: decoder, CPU state layout. */

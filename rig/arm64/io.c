@@ -16,25 +16,6 @@
 
 #include "arm64.h"
 
-typedef volatile uint16_t __attribute__((aligned(1), may_alias)) u16u;
-typedef volatile uint32_t __attribute__((aligned(1), may_alias)) u32u;
-typedef volatile uint64_t __attribute__((aligned(1), may_alias)) u64u;
-
-static void
-bytes_read(const volatile uint8_t *p, unsigned n, uint64_t lanes, uint8_t *buf)
-{
-	for (unsigned i = 0; i < n; i++)
-		buf[i] = (lanes >> i & 1) ? p[i] : 0;
-}
-
-static void
-bytes_write(volatile uint8_t *p, unsigned n, uint64_t lanes, const uint8_t *buf)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (lanes >> i & 1)
-			p[i] = buf[i];
-}
-
 /* One predicated SVE byte access of the lanes; false without SVE room. */
 static bool
 sve_masked(volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf, bool store)
@@ -68,7 +49,7 @@ a64_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf
 	if (lanes != a64_lanes(width)) {
 		memset(buf, 0, width);
 		if (!sve_masked((volatile void *)p, width, lanes, buf, false))
-			bytes_read(p, width, lanes, buf);
+			io_bytes_read(p, width, lanes, buf);
 		return;
 	}
 	switch (width) {
@@ -94,7 +75,7 @@ a64_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf
 		                 : : "r"(p), "r"(buf) : "v0", "v1", "v2", "v3", "memory");
 		return;
 	default:
-		bytes_read(p, width, lanes, buf);
+		io_bytes_read(p, width, lanes, buf);
 	}
 }
 
@@ -105,7 +86,7 @@ a64_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *bu
 
 	if (lanes != a64_lanes(width)) {
 		if (!sve_masked(p, width, lanes, (uint8_t *)buf, true))
-			bytes_write(p, width, lanes, buf);
+			io_bytes_write(p, width, lanes, buf);
 		return;
 	}
 	switch (width) {
@@ -131,6 +112,6 @@ a64_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *bu
 		                 : : "r"(p), "r"(buf) : "v0", "v1", "v2", "v3", "memory");
 		return;
 	default:
-		bytes_write(p, width, lanes, buf);
+		io_bytes_write(p, width, lanes, buf);
 	}
 }

@@ -22,12 +22,6 @@
 
 #include "x86_64.h"
 
-/* The helper's access may be unaligned: the same single mov, without the C
- * alignment promise (x86 general-register moves take any address). */
-typedef volatile uint16_t __attribute__((aligned(1), may_alias)) u16u;
-typedef volatile uint32_t __attribute__((aligned(1), may_alias)) u32u;
-typedef volatile uint64_t __attribute__((aligned(1), may_alias)) u64u;
-
 static bool have_bw;  /* AVX512BW and AVX512VL */
 static bool have_512; /* AVX512F: one 64-byte vmovdqu64; without it, two 32-byte moves */ /* AVX512BW and AVX512VL: byte-masked vmovdqu8 on xmm/ymm/zmm */
 
@@ -37,21 +31,6 @@ x86_io_init(void)
 	__builtin_cpu_init();
 	have_bw = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
 	have_512 = __builtin_cpu_supports("avx512f");
-}
-
-static void
-bytes_read(const volatile uint8_t *p, unsigned n, uint64_t lanes, uint8_t *buf)
-{
-	for (unsigned i = 0; i < n; i++)
-		buf[i] = (lanes >> i & 1) ? p[i] : 0;
-}
-
-static void
-bytes_write(volatile uint8_t *p, unsigned n, uint64_t lanes, const uint8_t *buf)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (lanes >> i & 1)
-			p[i] = buf[i];
 }
 
 void
@@ -103,7 +82,7 @@ x86_io_read(const volatile void *p, unsigned width, uint64_t lanes, uint8_t *buf
 		x86_io_read((const volatile uint8_t *)p + 32, 32, full_lanes(32), buf + 32);
 		return;
 	}
-	bytes_read(p, width, lanes, buf);
+	io_bytes_read(p, width, lanes, buf);
 }
 
 void
@@ -152,5 +131,5 @@ x86_io_write(volatile void *p, unsigned width, uint64_t lanes, const uint8_t *bu
 		x86_io_write((volatile uint8_t *)p + 32, 32, full_lanes(32), buf + 32);
 		return;
 	}
-	bytes_write(p, width, lanes, buf);
+	io_bytes_write(p, width, lanes, buf);
 }
