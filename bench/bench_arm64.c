@@ -21,32 +21,18 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench.h"
 #include "copy_fuzzer.h"
 #include "internal.h"
 
 #define ROUNDS 5
-
-void
-fuzz_feature(uint32_t feature)
-{
-	(void)feature;
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 enum shape { SCALAR, VECTOR, MASKED, NSHAPE };
 static const char *const shape_names[NSHAPE] = { "scalar", "vector", "masked" };
 
 /* n stores to p: strb w1, [x0]; str q0, [x0]; st1b {z0.b}, p0, [x0] (4 lanes) */
 static void __attribute__((noinline))
-store_loop(volatile uint8_t *p, long n, enum shape sh)
+store_loop(volatile uint8_t *p, long n, int sh)
 {
 	for (long i = 0; i < n; i++) {
 		if (sh == SCALAR)
@@ -69,81 +55,10 @@ bare_handler(int sig, siginfo_t *si, void *ctx)
 	uc->uc_mcontext.pc += 4;
 }
 
-static double
-bench_bare(long n, enum shape sh)
-{
-	struct sigaction sa, old;
-	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	double t;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = bare_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old);
-	t = now();
-	store_loop(page, n, sh);
-	t = (now() - t) / (double)n;
-	sigaction(SIGSEGV, &old, NULL);
-	munmap(page, 4096);
-	return t;
-}
 
 static struct devmodel model;
 
-static double
-bench_rig(struct bar *bar, long n, enum shape sh)
-{
-	double t;
-	size_t got;
-	uint64_t lost;
 
-	if (logger_arm(bar, &model, LOG_EMULATE) != 0) {
-		fprintf(stderr, "bench: %s\n", rig_error());
-		exit(EXIT_RIG);
-	}
-	t = now();
-	store_loop(bar->view + 0x100, n, sh);
-	t = (now() - t) / (double)n;
-	logger_disarm();
-	logger_records(&got, &lost);
-	if (got + lost != (size_t)n) {
-		fprintf(stderr, "bench: %zu records for %ld accesses\n", got + lost, n);
-		exit(EXIT_RIG);
-	}
-	return t;
-}
-
-static double
-bench_fuzz(long n, double *recs_per_exec)
-{
-	uint8_t in[FUZZ_BLOCK];
-	uint64_t x = 0x9e3779b97f4a7c15ull, recs = 0, lost;
-	double t;
-	size_t got;
-	long i;
-	int k;
-
-	t = now();
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < FUZZ_BLOCK; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			in[k] = (uint8_t)x;
-		}
-		fuzz_one(in, sizeof in);
-		logger_records(&got, &lost);
-		recs += got;
-	}
-	t = now() - t;
-	*recs_per_exec = (double)recs / (double)n;
-	return t / (double)n;
-}
-
-static void
-keep_min(double *best, double t)
-{
-	if (t < *best)
-		*best = t;
-}
 
 int
 main(int argc, char **argv)
@@ -171,10 +86,10 @@ main(int argc, char **argv)
 		bare[k] = emu[k] = 1e9;
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < nshape; k++) {
-			keep_min(&bare[k], bench_bare(n, (enum shape)k));
-			keep_min(&emu[k], bench_rig(&bar, n, (enum shape)k));
+			bench_keep_min(&bare[k], bench_bare(store_loop, (int)k, n, bare_handler));
+			bench_keep_min(&emu[k], bench_rig(&bar, &model, LOG_EMULATE, store_loop, (int)k, n));
 		}
-		keep_min(&fz, bench_fuzz(n / 10, &rpe));
+		bench_keep_min(&fz, bench_fuzz(n / 10, &rpe));
 	}
 	bar_close(&bar);
 	printf("arm64_trap_bare_ns %.0f ns/access\n", bare[SCALAR] * 1e9);

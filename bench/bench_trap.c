@@ -29,27 +29,12 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench.h"
 #include "copy_fuzzer.h"
 #include "internal.h"
 
 #define ROUNDS 5
 
-void
-fuzz_feature(uint32_t feature)
-{
-	(void)feature;
-}
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* The instruction each loop repeats, and its length. */
 enum shape { SCALAR, VECTOR, MASKED, NSHAPE };
 static const char *const shape_names[NSHAPE] = { "scalar", "vector", "masked" };
 static const unsigned shape_len[NSHAPE] = { 2, 4, 6 };
@@ -57,7 +42,7 @@ static const unsigned shape_len[NSHAPE] = { 2, 4, 6 };
 /* n stores to p: `movb %al,(%rdi)` (88 07), `vmovdqu %ymm0,(%rdi)` (c5 fe 7f 07)
  * or `vmovdqu8 %zmm0,(%rdi){%k1}` with four lanes (62 f1 7f 49 7f 07). */
 static void __attribute__((noinline))
-store_loop(volatile uint8_t *p, long n, enum shape sh)
+store_loop(volatile uint8_t *p, long n, int sh)
 {
 	switch (sh) {
 	case SCALAR:
@@ -91,77 +76,9 @@ bare_handler(int sig, siginfo_t *si, void *ctx)
 	uc->uc_mcontext.gregs[REG_RIP] += bare_len;
 }
 
-static double
-bench_bare(long n, enum shape sh)
-{
-	struct sigaction sa, old;
-	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	double t;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = bare_handler;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, &old);
-	bare_len = shape_len[sh];
-	t = now();
-	store_loop(page, n, sh);
-	t = (now() - t) / (double)n;
-	sigaction(SIGSEGV, &old, NULL);
-	munmap(page, 4096);
-	return t;
-}
 
 static struct devmodel model;
 
-static double
-bench_rig(struct bar *bar, enum log_strategy s, long n, enum shape sh)
-{
-	double t;
-	size_t got;
-	uint64_t lost;
-
-	if (logger_arm(bar, &model, s) != 0) {
-		fprintf(stderr, "bench: %s\n", rig_error());
-		exit(EXIT_RIG);
-	}
-	t = now();
-	store_loop(bar->view + 0x100, n, sh);
-	t = (now() - t) / (double)n;
-	logger_disarm();
-	logger_records(&got, &lost);
-	if (got + lost != (size_t)n) {
-		fprintf(stderr, "bench: %zu records for %ld accesses\n", got + lost, n);
-		exit(EXIT_RIG);
-	}
-	return t;
-}
-
-/* Seconds per execution of the fuzz target on the same pseudo-random inputs each
- * round, and records per execution. */
-static double
-bench_fuzz(long n, double *recs_per_exec)
-{
-	uint8_t in[FUZZ_BLOCK];
-	uint64_t x = 0x9e3779b97f4a7c15ull, recs = 0, lost;
-	double t;
-	size_t got;
-	long i;
-	int k;
-
-	t = now();
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < FUZZ_BLOCK; k++) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			in[k] = (uint8_t)x;
-		}
-		fuzz_one(in, sizeof in);
-		logger_records(&got, &lost);
-		recs += got;
-	}
-	t = now() - t;
-	*recs_per_exec = (double)recs / (double)n;
-	return t / (double)n;
-}
 
 /* One xsave64 and one xrstor64 of every component the frame holds, the most
  * exec moves per access: its share of exec's vector and masked cost. */
@@ -176,11 +93,11 @@ bench_xsave(long n)
 	__asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
 	a &= 0xe7;
 	__asm__ volatile("xsave64 %0" : "=m"(area) : "a"(a), "d"(0) : "memory");
-	t = now();
+	t = bench_now();
 	for (i = 0; i < n; i++)
 		__asm__ volatile("xrstor64 %0\n\txsave64 %0" : "+m"(area) : "a"(a), "d"(0)
 		                 : "memory", "xmm0");
-	return (now() - t) / (double)n;
+	return (bench_now() - t) / (double)n;
 }
 
 /* Instructions exec hands to step on the catalog: every built-in, lengths
@@ -220,12 +137,6 @@ catalog_fallbacks(void)
 	rig_close(rig);
 }
 
-static void
-keep_min(double *best, double t)
-{
-	if (t < *best)
-		*best = t;
-}
 
 int
 main(int argc, char **argv)
@@ -261,13 +172,14 @@ main(int argc, char **argv)
 	fb = logger_step_fallbacks();
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < nshape; k++) {
-			keep_min(&bare[k], bench_bare(n, (enum shape)k));
-			keep_min(&emu[k], bench_rig(&bar, LOG_EMULATE, n, (enum shape)k));
-			keep_min(&ex[k], bench_rig(&bar, LOG_EXEC, n, (enum shape)k));
+			bare_len = shape_len[k];
+			bench_keep_min(&bare[k], bench_bare(store_loop, (int)k, n, bare_handler));
+			bench_keep_min(&emu[k], bench_rig(&bar, &model, LOG_EMULATE, store_loop, (int)k, n));
+			bench_keep_min(&ex[k], bench_rig(&bar, &model, LOG_EXEC, store_loop, (int)k, n));
 		}
-		keep_min(&step, bench_rig(&bar, LOG_STEP, n / 10, SCALAR));
-		keep_min(&xs, bench_xsave(n));
-		keep_min(&fz, bench_fuzz(n / 10, &rpe));
+		bench_keep_min(&step, bench_rig(&bar, &model, LOG_STEP, store_loop, SCALAR, n / 10));
+		bench_keep_min(&xs, bench_xsave(n));
+		bench_keep_min(&fz, bench_fuzz(n / 10, &rpe));
 	}
 	fb = logger_step_fallbacks() - fb;
 	bar_close(&bar);
