@@ -38,7 +38,8 @@ lanes_all(unsigned width)
 /*
  * Values: an unmasked access of at most 8 bytes prints as the number the
  * register held (0x-prefixed, little-endian read); anything wider or masked
- * prints its bytes in address order, ".." for a lane not accessed.
+ * prints its bytes in address order, ".." for a lane not accessed. A value
+ * not captured (MMIO_REC_NOVALUE) prints as "?", which no value can be.
  */
 static void
 value_text(const struct mmio_record *r, char *buf, size_t n)
@@ -47,6 +48,10 @@ value_text(const struct mmio_record *r, char *buf, size_t n)
 	uint64_t v = 0;
 	size_t o = 0;
 
+	if (r->flags & MMIO_REC_NOVALUE) {
+		snprintf(buf, n, "?");
+		return;
+	}
 	if (w <= 8 && r->lanes == lanes_all(w)) {
 		memcpy(&v, r->value, w);
 		snprintf(buf, n, "0x%0*llx", (int)(2 * (w ? w : 1)), (unsigned long long)v);
@@ -78,6 +83,8 @@ flags_text(unsigned f, char *buf)
 		*p++ = 'F';
 	if (f & MMIO_REC_TRUNC)
 		*p++ = 't';
+	if (f & MMIO_REC_NOVALUE)
+		*p++ = 'n';
 	if (p == buf)
 		*p++ = '-';
 	*p = 0;
@@ -134,12 +141,14 @@ out_request(FILE *f, enum out_format fmt, const struct mmio_request *q,
 void
 out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n, uint64_t lost)
 {
-	char val[2 * MMIO_MAX_WIDTH + 1], pc[256], ins[31], fl[8], off[24];
+	char val[2 * MMIO_MAX_WIDTH + 1], pc[256], ins[31], fl[10], off[24];
 	size_t i;
 
 	if (fmt == OUT_TEXT)
 		fprintf(f, "# kind seq offset width class elem flags lanes value pc insn\n");
 	for (i = 0; i < n; i++, r++) {
+		bool nov = r->flags & MMIO_REC_NOVALUE; /* JSON: null, not a string */
+
 		value_text(r, val, sizeof val);
 		pc_name(r->pc, pc, sizeof pc);
 		insn_text(r, ins);
@@ -153,10 +162,11 @@ out_records(FILE *f, enum out_format fmt, const struct mmio_record *r, size_t n,
 		else
 			fprintf(f, "{\"seq\":%llu,\"kind\":\"%s\",\"offset\":%lld,\"width\":%u,"
 			        "\"elem\":%u,\"class\":\"%s\",\"flags\":\"%s\",\"lanes\":\"0x%llx\","
-			        "\"value\":\"%s\",\"pc\":\"0x%llx\",\"sym\":\"%s\",\"insn\":\"%s\"}\n",
+			        "\"value\":%s%s%s,\"pc\":\"0x%llx\",\"sym\":\"%s\",\"insn\":\"%s\"}\n",
 			        (unsigned long long)r->seq, r->kind == MMIO_STORE ? "store" : "load",
 			        (long long)r->offset, r->width, r->elem, class_name(r->cls), fl,
-			        (unsigned long long)r->lanes, val, (unsigned long long)r->pc, pc, ins);
+			        (unsigned long long)r->lanes, nov ? "" : "\"", nov ? "null" : val,
+			        nov ? "" : "\"", (unsigned long long)r->pc, pc, ins);
 	}
 	if (lost) {
 		if (fmt == OUT_TEXT)

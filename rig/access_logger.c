@@ -418,10 +418,41 @@ cpu_before(const struct insn *in)
 	return true;
 }
 
-/* Record the instruction's accesses before the CPU performs them: loads with
- * what the view holds now, stores with their values filled in by step_end. */
+/* A record's value bytes from v, its disabled lanes zero; v NULL: flagged as
+ * not captured (a device access whose bytes no register holds). */
 static void
-cpu_record(const struct insn *in)
+rec_value(struct mmio_record *r, const uint8_t *v)
+{
+	unsigned k, w = r->width < MMIO_MAX_WIDTH ? r->width : MMIO_MAX_WIDTH;
+
+	memset(r->value, 0, sizeof r->value);
+	if (!v) {
+		r->flags |= MMIO_REC_NOVALUE;
+		return;
+	}
+	for (k = 0; k < w; k++)
+		r->value[k] = (r->lanes >> k & 1) ? v[k] : 0;
+}
+
+/* The bytes access i of in moves, from register state (uc before the
+ * instruction for a store, after it for a load); false if none holds them. */
+static bool
+reg_value(const ucontext_t *uc, const struct insn *in, unsigned i, uint8_t *v)
+{
+	return lg.arch->reg_value && lg.arch->reg_value(uc, in, i, in_trap, v);
+}
+
+/*
+ * Record the instruction's accesses before the CPU performs them (uc: its
+ * registers now). On a memory alias the values are the alias's bytes: a
+ * load's now, a store's after the step (step_end). On a device the alias is
+ * never read for a value (that would be a second access, with the device's
+ * side effects): a store's value is its source, from uc now; a load's its
+ * destination, from the registers after the step (step_end); either is
+ * flagged MMIO_REC_NOVALUE when no register holds it.
+ */
+static void
+cpu_record(const ucontext_t *uc, const struct insn *in)
 {
 	uint8_t v[MMIO_MAX_WIDTH];
 	unsigned i;
@@ -433,7 +464,12 @@ cpu_record(const struct insn *in)
 		lg.step_rec[i] = SIZE_MAX;
 		if (!in_trap(a->addr, a->width))
 			continue;
-		if (a->kind == MMIO_LOAD) {
+		if (!lg.bar->alias_is_memory) {
+			/* a load's record waits for its value in step_end */
+			lg.step_rec[i] = rec_append(in, a, NULL);
+			if (a->kind == MMIO_STORE && lg.step_rec[i] != SIZE_MAX)
+				rec_value(&ring[lg.step_rec[i]], reg_value(uc, in, i, v) ? v : NULL);
+		} else if (a->kind == MMIO_LOAD) {
 			raw_read(a->addr, v, a->width, a->lanes);
 			rec_append(in, a, v);
 		} else {
@@ -462,7 +498,7 @@ step_begin(ucontext_t *uc, const struct insn *in)
 				*(uint8_t *)b = 0xff;
 		}
 	}
-	cpu_record(in);
+	cpu_record(uc, in);
 	lg.tf_was = lg.arch->set_step(uc, true);
 	lg.stepping = true;
 }
@@ -486,18 +522,24 @@ exec_fits(const ucontext_t *uc, const struct insn *in)
 	return lg.arch->can_exec(uc, in);
 }
 
+/* After the CPU performed the instruction (uc: its registers now): a device
+ * load's value from its destination, a store's bytes to the model, which may
+ * drop it; on a memory alias, the bytes a model's load answer replaced put back. */
 static void
-step_end(void)
+step_end(const ucontext_t *uc)
 {
 	const struct insn *in = &lg.step_insn;
 	struct mmio_record *r;
 	unsigned i, k, n, skip;
 	uint64_t off, lanes;
+	uint8_t v[MMIO_MAX_WIDTH];
 
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
 		struct dev_result res;
 
+		if (lg.step_rec[i] != SIZE_MAX && a->kind == MMIO_LOAD && !lg.bar->alias_is_memory)
+			rec_value(&ring[lg.step_rec[i]], reg_value(uc, in, i, v) ? v : NULL);
 		if (!view_piece(a, &off, &n, &lanes, &skip))
 			continue;
 		/* the model's answer to a load replaced device bytes only for the CPU */
@@ -505,10 +547,11 @@ step_end(void)
 			for (k = 0; k < n; k++)
 				if (lanes >> k & 1)
 					lg.bar->alias[off + k] = lg.load_old[i][k];
-		if (lg.step_rec[i] == SIZE_MAX)
+		if (lg.step_rec[i] == SIZE_MAX || a->kind != MMIO_STORE)
 			continue;
 		r = &ring[lg.step_rec[i]];
-		raw_read(a->addr, r->value, a->width, a->lanes);
+		if (lg.bar->alias_is_memory)
+			raw_read(a->addr, r->value, a->width, a->lanes);
 		res = model_ask(in, r->seq, off, n, lanes, a->kind, DEV_AFTER, r->value + skip);
 		/* a dropped store never reached the device: put back what it overwrote */
 		if (res.outcome == DEV_DROPPED && lg.bar->alias_is_memory)
@@ -522,7 +565,8 @@ step_end(void)
 /* exec's hooks: each run of the copy is recorded and put to the model as a
  * step of an instruction with just those accesses. */
 static bool
-exec_before(const struct insn *in, const struct insn_access *a, unsigned n)
+exec_before(const ucontext_t *uc, const struct insn *in, const struct insn_access *a,
+            unsigned n)
 {
 	struct insn el = *in;
 
@@ -530,7 +574,7 @@ exec_before(const struct insn *in, const struct insn_access *a, unsigned n)
 	memcpy(el.access, a, n * sizeof *a);
 	if (!cpu_before(&el))
 		return false;
-	cpu_record(&el);
+	cpu_record(uc, &el);
 	return true;
 }
 
@@ -647,7 +691,7 @@ on_trap(int sig, siginfo_t *si, void *ctx)
 	if (si->si_code != TRAP_TRACE)
 		die("a trap that is not the single step arrived during a step", lg.step_insn.pc,
 		    (uint64_t)si->si_addr);
-	step_end(); /* reads guard bytes through the view: before it closes */
+	step_end(uc); /* reads guard bytes through the view: before it closes */
 	view_protect(PROT_NONE, &lg.step_insn);
 	lg.arch->set_step(uc, lg.tf_was);
 	lg.stepping = false;

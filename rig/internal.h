@@ -289,14 +289,18 @@ struct insn_mem {
 
 /*
  * What exec tells the logger, around each run of the instruction's copy: the
- * accesses a[0..n) it is about to make (before: the model may refuse them, and
- * false is returned with the fault queued; the records are made), and that it
- * made them (after). in_view: [addr, addr+n) lies wholly inside the view, the
- * only place re-basing reaches; in_bar: it touches the view or its guards.
+ * accesses a[0..n) it is about to make (before, on the frame as the copy will
+ * find it: the model may refuse them, and false is returned with the fault
+ * queued; the records are made, a store's value taken from uc on a device),
+ * and that it made them (after, on the frame as the copy left it: a load's
+ * value is taken from it on a device). in_view: [addr, addr+n) lies wholly
+ * inside the view, the only place re-basing reaches; in_bar: it touches the
+ * view or its guards.
  */
 struct exec_hooks {
-	bool (*before)(const struct insn *in, const struct insn_access *a, unsigned n);
-	void (*after)(void);
+	bool (*before)(const ucontext_t *uc, const struct insn *in, const struct insn_access *a,
+	               unsigned n);
+	void (*after)(const ucontext_t *uc);
 	bool (*in_view)(uint64_t addr, unsigned n);
 	bool (*in_bar)(uint64_t addr, unsigned n);
 };
@@ -332,6 +336,15 @@ struct arch_ops {
 	bool (*can_exec)(const ucontext_t *uc, const struct insn *in);
 	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta,
 	             const struct exec_hooks *h);
+	/* The bytes access i of `in` moves, from register state and host memory
+	 * alone, never from the device: a store's from uc before the instruction
+	 * runs (its source), a load's from uc after it ran (its destination); out
+	 * has room for MMIO_MAX_WIDTH, lanes not enabled are zero. false when no
+	 * register holds them, or the other operand of a memory-to-memory move lies
+	 * where in_bar says the BAR is. In the handler; NULL where the architecture
+	 * never lets the CPU perform an access itself (no step, no exec). */
+	bool (*reg_value)(const ucontext_t *uc, const struct insn *in, unsigned i,
+	                  bool (*in_bar)(uint64_t addr, unsigned n), uint8_t *out);
 };
 
 /* The architecture this build runs on: rig/<arch>/ provides it. */

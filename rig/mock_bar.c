@@ -5,6 +5,12 @@
  * the alias is the byte the helper would read through the view and vice
  * versa, with no copying. The view is PROT_NONE from the start: nothing
  * reaches it untrapped, armed or not.
+ *
+ * `mock:device` is the same memory telling the rig it is a device
+ * (alias_is_memory false): the rig then treats it as it treats a real BAR (no
+ * painting or comparing, values from the registers, the refusals a device
+ * gets), while a test can still look at the memfd for the truth of what the
+ * helper's instructions did to it.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,10 +24,13 @@ mock_open(struct bar *bar, const char *args, size_t size)
 {
 	int fd, err;
 	void *alias;
+	bool device = false;
 
-	if (args)
-		return rig_fail(EINVAL, "-bar=mock: unknown argument '%s' (the mock takes window= "
-		                "and ro; its size is -bar_size=)", args);
+	if (args && strcmp(args, "device") == 0)
+		device = true;
+	else if (args)
+		return rig_fail(EINVAL, "-bar=mock: unknown argument '%s' (the mock takes device, "
+		                "window= and ro; its size is -bar_size=)", args);
 	fd = memfd_create("mmiorig-mock-bar", MFD_CLOEXEC);
 	if (fd < 0)
 		return rig_fail(errno, "memfd_create for the mock BAR: %s", strerror(errno));
@@ -44,7 +53,7 @@ mock_open(struct bar *bar, const char *args, size_t size)
 	}
 	bar->alias = alias;
 	bar->size = size;
-	bar->alias_is_memory = true;
+	bar->alias_is_memory = !device;
 	return 0;
 }
 
@@ -58,7 +67,7 @@ mock_close(struct bar *bar)
 const struct bar_ops bar_mock = {
 	.name = "mock",
 	.desc = "memfd pages: a PROT_NONE view for the helper, an alias for the rig (default)",
-	.args = "",
+	.args = "device (behave as a real device: no painting, values from registers)",
 	.open = mock_open,
 	.close = mock_close,
 };

@@ -63,6 +63,10 @@ enum mmio_class {
 #define MMIO_REC_FAULT  0x10u /* the device model refused the access: a fault was delivered */
 #define MMIO_REC_TRUNC  0x20u /* the instruction's real width is unknowable (xsave family):
                                  the record stands for its first bytes only */
+#define MMIO_REC_NOVALUE 0x40u /* on a device: no register holds the bytes moved (a
+                                  read-modify-write, cmp, a gather, ...) and reading
+                                  the device again would be a second access, so the
+                                  value is not captured; value[] is zero, not data */
 
 /* Widest single access recorded, in bytes (a zmm register, a movdir64b). */
 #define MMIO_MAX_WIDTH 64

@@ -43,4 +43,5 @@ const struct arch_ops arch_host = {
 	.io_write = x86_io_write,
 	.can_exec = x86_can_exec,
 	.exec = x86_exec,
+	.reg_value = x86_reg_value,
 };

@@ -440,6 +440,7 @@ tmpl_compress(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDeco
               int mi)
 {
 	const ZydisDecodedOperand *m = &ops[mi];
+	unsigned i;
 
 	if (!m->element_size || m->size / 8 > MMIO_MAX_WIDTH || m->mem.type != ZYDIS_MEMOP_TYPE_MEM)
 		return false;
@@ -457,6 +458,14 @@ tmpl_compress(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDeco
 	}
 	t->flags |= MMIO_REC_SIMD;
 	t->op = OP_STEP;
+	/* the data register, for the values: a compress packs its enabled elements
+	 * into memory, an expand spreads memory's elements over its enabled ones */
+	for (i = 0; i < di->operand_count_visible; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER && is_vec(ops[i].reg.value)) {
+			t->vreg = (uint8_t)ZydisRegisterGetId(ops[i].reg.value);
+			t->vop = mi == 0 ? OP_VSTORE : OP_VLOAD;
+			break;
+		}
 	memref_set(&t->mem[0], m, di, mi == 0 ? MMIO_STORE : MMIO_LOAD);
 	t->nmem = 1;
 	return true;
@@ -627,6 +636,8 @@ tmpl_fill(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc,
 			if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
 			    (ops[i].mem.segment == ZYDIS_REGISTER_FS || ops[i].mem.segment == ZYDIS_REGISTER_GS))
 				t->op = OP_STEP, t->mem[0].how = t->mem[1].how = BASE_FAULT;
+		/* the other operand's address is known only where the template computes it */
+		t->vop = t->op;
 		return;
 	}
 
@@ -722,9 +733,14 @@ tmpl_fill(struct tmpl *t, const uint8_t *code, size_t n, uint64_t pc,
 	tmpl_generic(t, &di, ops);
 	return;
 done:
+	/* the data's register is known whether or not the address is */
+	t->vop = t->op;
 	for (i = 0; i < t->nmem; i++)
 		if (t->mem[i].how != BASE_REGS)
 			t->op = OP_STEP;
+	/* movdir64b's other operand is memory at an address we must compute */
+	if (t->vop == OP_MOVDIR64B && t->op == OP_STEP)
+		t->vop = OP_STEP;
 }
 
 /* XSAVE components (bits of XCR0) the exec strategy restores and saves. */

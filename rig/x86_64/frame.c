@@ -193,3 +193,86 @@ x86_set_step(ucontext_t *uc, bool on)
 		*f &= ~(greg_t)0x100;
 	return was;
 }
+
+/* ---- values from register state ------------------------------------------------ */
+
+/*
+ * The bytes an access moved, for a device, where reading them back would be
+ * a second access (a FIFO popped twice, a read-to-clear register cleared):
+ * taken from where the instruction has them instead. A store's from its
+ * source before it runs (the general register shifted for ah..bh, the
+ * immediate, the vector register's bytes at the operand's place in it, rax
+ * for stos, for movs and movdir64b the source memory when that is host
+ * memory); a load's from its destination after it ran (the low bytes of the
+ * general register, which movzx and movsx extend without changing them, the
+ * vector register, rax for lods, the destination memory of a movs). A
+ * compress stores the enabled elements of its register packed from the
+ * operand's start, an expand loads the packed elements into its enabled ones,
+ * k unchanged by either. Anything that is not such a move keeps its data out
+ * of reach: an RMW's and cmp's operand meets the ALU only, a gather's
+ * elements are spread by indices, the xsave family's state has no one
+ * register; vop is OP_STEP for them.
+ */
+bool
+x86_reg_value(const ucontext_t *uc, const struct insn *in, unsigned i,
+              bool (*in_bar)(uint64_t addr, unsigned n), uint8_t *out)
+{
+	const struct tmpl *t = in->tmpl;
+	const struct insn_access *a = &in->access[i];
+	const greg_t *g = uc->uc_mcontext.gregs;
+	bool store = a->kind == MMIO_STORE;
+	unsigned k, j, n, w = a->width < 64 ? a->width : 64;
+	uint8_t reg[64];
+	struct fpview v;
+	uint64_t val, bits;
+
+	memset(out, 0, 64);
+	if (!t || !t->len)
+		return false;
+	switch (t->vop) {
+	case OP_LOAD:
+	case OP_STORE:
+	case OP_STOS:
+	case OP_LODS:
+		if (store != (t->vop == OP_STORE || t->vop == OP_STOS) || w > 8)
+			return false;
+		val = t->vop == OP_STORE && t->src_imm ? (uint64_t)t->imm
+		                                        : (uint64_t)g[t->greg] >> t->gshift;
+		memcpy(out, &val, w);
+		break;
+	case OP_VLOAD:
+	case OP_VSTORE:
+		if (store != (t->vop == OP_VSTORE) || !fpview_get(uc, &v) ||
+		    !vec_available(&v, t->vreg, t->vreg_off + w) || t->vreg_off + w > 64)
+			return false;
+		vec_read(&v, t->vreg, reg);
+		if (t->mask != MASK_K_PREFIX) {
+			memcpy(out, reg + t->vreg_off, w);
+			break;
+		}
+		/* memory element n is register element p, the n-th set bit of k */
+		if (!t->elem || w % t->elem)
+			return false;
+		bits = opmask_read(&v, t->mask_reg);
+		for (j = 0, n = 0; j < w / t->elem; j++)
+			if (bits >> j & 1)
+				memcpy(out + t->elem * n++, reg + t->elem * j, t->elem);
+		break;
+	case OP_MOVS:
+	case OP_MOVDIR64B:
+		/* memory to memory: the other operand holds the bytes, if it is not the BAR */
+		for (k = 0; k < in->naccess && in->access[k].kind == a->kind; k++)
+			;
+		if (k == in->naccess || in->access[k].width != a->width ||
+		    in_bar(in->access[k].addr, a->width))
+			return false;
+		memcpy(out, (const void *)in->access[k].addr, w);
+		break;
+	default:
+		return false;
+	}
+	for (k = 0; k < w; k++)
+		if (!(a->lanes >> k & 1))
+			out[k] = 0;
+	return true;
+}

@@ -176,10 +176,10 @@ exec_string(ucontext_t *uc, const struct insn *in, int64_t delta, const struct e
 		}
 		if (!touches && !first)
 			return;
-		if (!h->before(in, a, n))
+		if (!h->before(uc, in, a, n))
 			return; /* the model faulted the element: the CPU stops there */
 		run_copy(uc, slot, moved, 0, delta, NULL, 0, 0);
-		h->after();
+		h->after(uc);
 		first = false;
 		if (!t->rep)
 			break;
@@ -199,7 +199,7 @@ x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec
 		exec_string(uc, in, delta, h);
 		return;
 	}
-	if (!h->before(in, in->access, in->naccess))
+	if (!h->before(uc, in, in->access, in->naccess))
 		return;
 	/* only the components the instruction reads, and saves only those it
 	 * writes: a store from a register restores them and saves nothing */
@@ -210,6 +210,6 @@ x86_exec(ucontext_t *uc, const struct insn *in, int64_t delta, const struct exec
 	run_copy(uc, slot_for(t, t->bytes, t->len), 1u << t->exec_base,
 	         t->exec_base_written ? 1u << t->exec_base : 0, delta, rfbm_in ? v.fp : NULL,
 	         rfbm_in, rfbm_out);
-	h->after();
+	h->after(uc); /* the frame as the copy left it: a load's destination holds its value */
 	uc->uc_mcontext.gregs[REG_RIP] += t->len;
 }

@@ -61,6 +61,10 @@ struct tmpl {
 	uint8_t len;            /* instruction bytes; 0 = undecodable */
 	uint8_t bytes[15];      /* for the cache check and the records */
 	uint8_t op;             /* enum x86_op */
+	uint8_t vop;            /* enum x86_op: what the instruction does with its data even
+	                           when op is OP_STEP (a modelled move whose operand is not
+	                           computable here, a compress or expand), for reading its
+	                           values from registers; OP_STEP when no register holds them */
 	uint8_t cls;            /* enum mmio_class */
 	uint8_t flags;          /* MMIO_REC_* */
 	uint8_t nmem;           /* memory accesses, in the order the CPU makes them */
@@ -131,6 +135,9 @@ bool vec_available(const struct fpview *v, unsigned r, unsigned bytes);
 void greg_write(ucontext_t *uc, int idx, unsigned shift, unsigned size, uint64_t val);
 /* Set or clear the trace flag; returns its previous state. */
 bool x86_set_step(ucontext_t *uc, bool on);
+/* The bytes access i moves, from register state (arch_ops.reg_value). */
+bool x86_reg_value(const ucontext_t *uc, const struct insn *in, unsigned i,
+                   bool (*in_bar)(uint64_t addr, unsigned n), uint8_t *out);
 
 /* ---- exec.c ------------------------------------------------------------------ */
 
