@@ -1,0 +1,585 @@
+/*
+ * test_values.c - on a device, the records' values come from register state,
+ * and the rig never touches the device for them (issue 8: a second read pops
+ * a FIFO twice, clears a read-to-clear register).
+ *
+ * `-bar=mock:device` is the mock telling the rig it is a device (no painting,
+ * values from registers) while its memfd still holds the truth. Every KAT
+ * (tests/kat) runs on the plain mock and on mock:device under each strategy
+ * that lets the CPU perform accesses (step and exec on x86-64) and under
+ * emulate, which performs them itself (the only strategy on arm64); then:
+ *
+ *  (a) the records are the plain mock's field for field, values included,
+ *      except records flagged MMIO_REC_NOVALUE, whose value is zero, and
+ *      those are exactly the accesses of instructions no register of which
+ *      holds the data (novalue[] below, written from the instruction set);
+ *  (b) the helper did to the device what it did to the mock (every BAR byte
+ *      and host byte after the run);
+ *  (c) the rig made no access to the device besides the instructions': the
+ *      BAR's alias (the rig's only way to the device) is PROT_NONE for the
+ *      whole run under step and emulate, so any touch kills the run, while a
+ *      counting device model performs emulate's accesses on a mapping of its
+ *      own and counts them: each in-view record is one model access (performed
+ *      under emulate, announced under step and exec), none performed by the
+ *      model under step or exec. Under exec the instruction's copy itself
+ *      runs on the alias, so the alias stays open there and hardware
+ *      watchpoints (perf_event_open) count the accesses to a few of its words:
+ *      never more than the records on that word (SKIP where perf or debug
+ *      registers are not available, after a calibration says why).
+ *
+ * Each KAT runs in a child with an alarm: a run killed by a touch of the
+ * closed alias (SIGSEGV) fails that KAT by name.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#endif
+
+#include "internal.h"
+#include "testlib.h"
+#include "kat/kat.h"
+
+#define BAR_SIZE BAR_DEFAULT_SIZE /* bytes; the KATs need 64 KiB */
+#define TIMEOUT 120               /* seconds before a child counts as hung */
+
+#if defined(__aarch64__)
+static const enum log_strategy strategies[] = { LOG_EMULATE };
+#else
+static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC };
+#endif
+#define NSTRAT (sizeof strategies / sizeof strategies[0])
+
+/*
+ * The records flagged "value not captured" on a device, per KAT, one
+ * character per record in issue order ('n' flagged, '.' a value): the
+ * instructions whose data meets no register the rig can read. An RMW's and
+ * bt's operand goes only through the ALU, cmp and test keep only flags, x87
+ * values sit in st(i) (not read from the frame), push/pop move memory to
+ * memory through the stack, xlat is not a modelled move, a gather's or
+ * scatter's elements are placed by indices, fxsave/fxrstor move whole state;
+ * a movs within the BAR moves device to device, no side in host memory.
+ * `emulate` is the same column under emulate where it differs: emulate
+ * performs the instructions it models itself, through the model, once, so
+ * their values are the bytes it moved (movs included); what it steps is
+ * flagged as under step. KATs not listed have a value for every record;
+ * arm64 has none listed (its emulate performs every access itself).
+ */
+static const struct {
+	const char *kat;
+	const char *flags;    /* step and exec */
+	const char *emulate;  /* emulate, NULL = as flags */
+} novalue[] = {
+#if !defined(__aarch64__)
+	{ "rmw", "nnnnnnnn.nn.nn", NULL }, /* add, lock xadd, xchg, inc, 2 cmpxchg; 2 movs */
+	{ "rmw_alu", "nnnnnnnnnnnnnnnn", NULL },
+	{ "cmp_test", "nnnn", NULL },
+	{ "x87", "nnnnnnnn", NULL },
+	{ "xlat", "n", NULL },
+	{ "push_pop", "nn", NULL },
+	{ "gather_avx2", "nnnnnn", NULL },
+	{ "gather_avx512", "nnnnnnnnnnnn", NULL },
+	{ "scatter", "nnnnnnnnnn", NULL },
+	{ "fxsave", "nnnnnnnnnnnnnnnn", NULL },
+	{ "bt", "nnnnnnnnnn", NULL },       /* bt, bts, btr, lock btc, bts, bt */
+	{ "rep_movs_within", "nnnnnnnnnnnnnnnnnnnnnnnn", "" },
+	{ "rep_movs_back", "....nnnnnn..", "" },
+	{ "string_single", "...nn", "" },
+#endif
+	{ NULL, NULL, NULL },
+};
+
+static void
+die(const char *what)
+{
+	printf("FAIL values: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void *
+xalloc(size_t n)
+{
+	void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
+
+	if (!p)
+		die("aligned_alloc");
+	return p;
+}
+
+/* ---- a device model that counts, on a mapping of its own ---------------------- */
+
+static struct {
+	uint8_t *dev;            /* the memfd's pages, mapped for the model alone */
+	unsigned perform;        /* accesses the model performed (emulate) */
+	unsigned before;         /* accesses announced before the CPU performs them */
+} cnt;
+
+static struct dev_result
+count_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
+{
+	(void)m;
+	if (a->phase == DEV_PERFORM) {
+		cnt.perform++;
+		if (a->kind == MMIO_LOAD)
+			arch_host.io_read(cnt.dev + a->off, a->width, a->lanes, buf);
+		else
+			arch_host.io_write(cnt.dev + a->off, a->width, a->lanes, buf);
+	} else if (a->phase == DEV_BEFORE) {
+		cnt.before++;
+	}
+	return (struct dev_result){ .outcome = DEV_DONE };
+}
+
+static const struct devmodel_ops count_model = {
+	.name = "count",
+	.desc = "test: plain memory on its own mapping, counting",
+	.args = "",
+	.access = count_access,
+};
+
+#if defined(__x86_64__)
+/* ---- hardware watchpoints on the alias (exec) --------------------------------- */
+
+#define NWATCH 4 /* x86 has four debug address registers */
+
+struct watch {
+	int fd[NWATCH];       /* perf events, -1 unused */
+	uint64_t off[NWATCH]; /* BAR offset of each watched 8-byte word */
+	unsigned n;
+};
+
+static int
+watch_open(const volatile void *addr)
+{
+	struct perf_event_attr pe;
+
+	memset(&pe, 0, sizeof pe);
+	pe.type = PERF_TYPE_BREAKPOINT;
+	pe.size = sizeof pe;
+	pe.bp_type = HW_BREAKPOINT_RW;
+	pe.bp_addr = (uint64_t)(uintptr_t)addr;
+	pe.bp_len = HW_BREAKPOINT_LEN_8;
+	pe.sample_period = 1;
+	pe.disabled = 1;
+	pe.exclude_kernel = 1;
+	pe.exclude_hv = 1;
+	return (int)syscall(SYS_perf_event_open, &pe, 0, -1, -1, 0);
+}
+
+static uint64_t
+watch_count(int fd)
+{
+	uint64_t c = 0;
+
+	if (read(fd, &c, sizeof c) != (ssize_t)sizeof c)
+		return UINT64_MAX;
+	return c;
+}
+
+/* NULL if watchpoints count here, else why not: two loads of a watched word
+ * must count 2. */
+static const char *
+watch_calibrate(void)
+{
+	static char why[160];
+	static volatile uint64_t word[2] __attribute__((aligned(8)));
+	uint64_t c;
+	int fd = watch_open(&word[0]);
+
+	if (fd < 0) {
+		snprintf(why, sizeof why, "perf_event_open of a hardware watchpoint: %s "
+		         "(kernel.perf_event_paranoid, or no debug registers)", strerror(errno));
+		return why;
+	}
+	ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	(void)word[0];
+	(void)word[0];
+	(void)word[1];
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	c = watch_count(fd);
+	close(fd);
+	if (c != 2) {
+		snprintf(why, sizeof why, "a watchpoint counted %llu for two loads of its word",
+		         (unsigned long long)c);
+		return why;
+	}
+	return NULL;
+}
+#endif
+
+/* ---- one run ---------------------------------------------------------------- */
+
+struct run {
+	struct mmio_record *recs; /* copy of the records */
+	size_t n;
+	uint64_t lost;
+	uint8_t bar[BAR_SIZE] __attribute__((aligned(64)));   /* the BAR after the run */
+	uint8_t host[KAT_HOST_SIZE] __attribute__((aligned(64))); /* the KATs' promise */
+	unsigned perform, before; /* the counting model's counts (device runs) */
+	unsigned nwatch;          /* words watched (exec device runs) */
+	uint64_t watch_off[4], watch_hits[4];
+};
+
+/* Offsets of up to `max` 8-byte words (aligned) that the KAT's table says
+ * whole, unmasked accesses touch, lowest records first, each once. */
+static unsigned
+watch_words(const struct kat *k, uint64_t *off, unsigned max)
+{
+	unsigned n = 0, j;
+	size_t i;
+
+	for (i = 0; i < k->n && n < max; i++) {
+		uint64_t w = k->acc[i].offset & ~7u;
+
+		if (k->acc[i].cls == MMIO_CLS_MASKED)
+			continue;
+		for (j = 0; j < n && off[j] != w; j++)
+			;
+		if (j == n)
+			off[n++] = w;
+	}
+	return n;
+}
+
+/* 0, or -1 after a FAIL line. device: on mock:device with the counting model
+ * and the alias closed (open under exec, watched when watch is set). */
+static int
+run_kat(const struct kat *k, enum log_strategy s, bool device, bool watch, struct run *out,
+        const char *name)
+{
+	const struct mmio_record *r;
+	struct bar bar;
+	struct devmodel model;
+	size_t i;
+	int err;
+#if defined(__x86_64__)
+	int fds[4] = { -1, -1, -1, -1 };
+#endif
+
+	memset(out, 0, sizeof *out);
+	err = bar_open(&bar, device ? "mock:device" : "mock", BAR_SIZE);
+	if (err) {
+		t_fail(name, "bar_open: %s", rig_error());
+		return -1;
+	}
+	if (bar.alias_is_memory == device) {
+		t_fail(name, "mock%s says its alias is %smemory", device ? ":device" : "",
+		       bar.alias_is_memory ? "" : "not ");
+		bar_close(&bar);
+		return -1;
+	}
+	/* the device's contents at power-on, and the host's */
+	for (i = 0; i < BAR_SIZE; i++)
+		bar.alias[i] = KAT_BAR_PATTERN(i);
+	for (i = 0; i < KAT_HOST_SIZE; i++)
+		out->host[i] = KAT_HOST_PATTERN(i);
+	if (device) {
+		memset(&cnt, 0, sizeof cnt);
+		cnt.dev = mremap(bar.alias, 0, BAR_SIZE, MREMAP_MAYMOVE);
+		if (cnt.dev == MAP_FAILED)
+			die("mremap: a second mapping of the mock's memfd");
+		model = (struct devmodel){ .ops = &count_model, .bar = &bar };
+		if (s != LOG_EXEC && mprotect(bar.alias, BAR_SIZE, PROT_NONE) != 0)
+			die("mprotect: closing the alias");
+#if defined(__x86_64__)
+		if (watch) {
+			out->nwatch = watch_words(k, out->watch_off, 4);
+			for (i = 0; i < out->nwatch; i++) {
+				fds[i] = watch_open(bar.alias + out->watch_off[i]);
+				if (fds[i] < 0)
+					die("perf_event_open");
+			}
+		}
+#endif
+	} else {
+		err = devmodel_open(&model, NULL, &bar);
+		if (err) {
+			t_fail(name, "devmodel_open: %s", rig_error());
+			bar_close(&bar);
+			return -1;
+		}
+	}
+	(void)watch;
+	err = logger_arm(&bar, &model, s);
+	if (err) {
+		t_fail(name, "logger_arm(%s): %s", logger_strategy_names[s], rig_error());
+		bar_close(&bar);
+		return -1;
+	}
+#if defined(__x86_64__)
+	for (i = 0; i < out->nwatch; i++) {
+		ioctl(fds[i], PERF_EVENT_IOC_RESET, 0);
+		ioctl(fds[i], PERF_EVENT_IOC_ENABLE, 0);
+	}
+#endif
+	k->fn(bar.view, out->host);
+#if defined(__x86_64__)
+	for (i = 0; i < out->nwatch; i++)
+		ioctl(fds[i], PERF_EVENT_IOC_DISABLE, 0);
+#endif
+	logger_disarm();
+#if defined(__x86_64__)
+	for (i = 0; i < out->nwatch; i++) {
+		out->watch_hits[i] = watch_count(fds[i]);
+		close(fds[i]);
+	}
+#endif
+	r = logger_records(&out->n, &out->lost);
+	out->recs = xalloc((out->n ? out->n : 1) * sizeof *r);
+	memcpy(out->recs, r, out->n * sizeof *r);
+	if (device) {
+		memcpy(out->bar, cnt.dev, BAR_SIZE);
+		out->perform = cnt.perform;
+		out->before = cnt.before;
+		munmap(cnt.dev, BAR_SIZE);
+	} else {
+		memcpy(out->bar, bar.alias, BAR_SIZE);
+		devmodel_close(&model);
+	}
+	bar_close(&bar);
+	return 0;
+}
+
+/* ---- the checks ----------------------------------------------------------------- */
+
+/* The KAT's column for strategy s; NULL or "" if every record has a value. */
+static const char *
+novalue_of(const struct kat *k, enum log_strategy s)
+{
+	unsigned i;
+
+	for (i = 0; novalue[i].kat; i++)
+		if (strcmp(novalue[i].kat, k->name) == 0)
+			return s == LOG_EMULATE && novalue[i].emulate ? novalue[i].emulate
+			                                              : novalue[i].flags;
+	return NULL;
+}
+
+/* (a) the device run's records are the mock's, values where captured. */
+static bool
+check_records(const char *name, const struct kat *k, enum log_strategy s, const struct run *m,
+              const struct run *d)
+{
+	const char *nv = novalue_of(k, s), *field = NULL;
+	size_t i, j;
+
+	if (m->lost || d->lost || m->n != d->n) {
+		t_fail(name, "the mock recorded %zu accesses (%llu lost), mock:device %zu (%llu lost)",
+		       m->n, (unsigned long long)m->lost, d->n, (unsigned long long)d->lost);
+		return false;
+	}
+	if (nv && !*nv)
+		nv = NULL;
+	if (nv && strlen(nv) != d->n) {
+		t_fail(name, "the table expects %zu records, the runs made %zu", strlen(nv), d->n);
+		return false;
+	}
+	for (i = 0; i < d->n && !field; i++) {
+		const struct mmio_record *a = &m->recs[i], *b = &d->recs[i];
+		bool want_nv = nv && nv[i] == 'n';
+
+		if (a->flags & MMIO_REC_NOVALUE)
+			field = "flags (the plain mock flagged a value not captured)";
+		else if (!!(b->flags & MMIO_REC_NOVALUE) != want_nv)
+			field = want_nv ? "flags (a value where no register holds one)"
+			                : "flags (flagged not captured where a register holds the value)";
+		else if (a->seq != b->seq || a->offset != b->offset || a->lanes != b->lanes ||
+		         a->pc != b->pc || a->width != b->width || a->elem != b->elem ||
+		         a->kind != b->kind || a->cls != b->cls ||
+		         a->flags != (b->flags & ~MMIO_REC_NOVALUE) || a->insn_len != b->insn_len ||
+		         memcmp(a->insn, b->insn, a->insn_len))
+			field = "an access field";
+		for (j = 0; !field && j < MMIO_MAX_WIDTH; j++)
+			if (want_nv ? b->value[j] != 0
+			            : (a->lanes >> j & 1) && j < a->width && a->value[j] != b->value[j])
+				field = want_nv ? "value (not zero under the flag)" : "value";
+	}
+	if (field) {
+		const struct mmio_record *b = &d->recs[i - 1];
+
+		t_fail(name, "record %zu (%c%u@0x%llx %s) differs in %s", i - 1,
+		       b->kind == MMIO_STORE ? 'S' : 'L', b->width, (unsigned long long)b->offset,
+		       class_name(b->cls), field);
+		return false;
+	}
+	t_pass("%s", name);
+	return true;
+}
+
+/* (b) the device holds what the mock holds, the host buffers agree. */
+static void
+check_data(const char *name, const struct run *m, const struct run *d)
+{
+	size_t i;
+
+	for (i = 0; i < BAR_SIZE && m->bar[i] == d->bar[i]; i++)
+		;
+	if (i < BAR_SIZE) {
+		t_fail(name, "device byte 0x%zx is 0x%02x, the mock's 0x%02x", i, d->bar[i], m->bar[i]);
+		return;
+	}
+	for (i = 0; i < KAT_HOST_SIZE && m->host[i] == d->host[i]; i++)
+		;
+	T_CHECK(i == KAT_HOST_SIZE, name, "host byte 0x%zx is 0x%02x, on the mock 0x%02x", i,
+	        d->host[i], m->host[i]);
+}
+
+/* In-view records: what the model is asked about, once each. */
+static unsigned
+in_view(const struct run *d)
+{
+	unsigned c = 0;
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		c += d->recs[i].offset >= 0 && d->recs[i].offset < BAR_SIZE;
+	return c;
+}
+
+/* (c) one model access per record, performed by the model only under emulate. */
+static void
+check_counts(const char *name, enum log_strategy s, const struct run *d)
+{
+	unsigned want = in_view(d);
+
+	T_CHECK(d->perform + d->before == want && (s == LOG_EMULATE || d->perform == 0), name,
+	        "the model performed %u accesses and was told of %u before the CPU made them, "
+	        "for %u records in the BAR (%s)", d->perform, d->before, want,
+	        s == LOG_EMULATE ? "one each" : "none performed by the model");
+}
+
+/* (c) under exec: the watched words saw no more accesses than their records. */
+static void
+check_watch(const char *name, const struct run *d)
+{
+	unsigned w;
+	size_t i;
+
+	for (w = 0; w < d->nwatch; w++) {
+		uint64_t lo = d->watch_off[w], recs = 0;
+
+		for (i = 0; i < d->n; i++)
+			recs += d->recs[i].offset < (int64_t)(lo + 8) &&
+			        d->recs[i].offset + d->recs[i].width > (int64_t)lo;
+		if (d->watch_hits[w] > recs) {
+			t_fail(name, "the alias word at 0x%llx was accessed %llu times for %llu "
+			       "records on it", (unsigned long long)lo,
+			       (unsigned long long)d->watch_hits[w], (unsigned long long)recs);
+			return;
+		}
+	}
+	t_pass("%s (%u words)", name, d->nwatch);
+}
+
+static int
+kat_check(const struct kat *k, bool watch)
+{
+	static struct run mock, dev;
+	char name[200];
+	size_t s;
+
+	alarm(TIMEOUT);
+	for (s = 0; s < NSTRAT; s++) {
+		const char *sn = logger_strategy_names[strategies[s]];
+
+		snprintf(name, sizeof name, "values %s %s: records equal the mock's", k->name, sn);
+		if (run_kat(k, strategies[s], false, false, &mock, name) ||
+		    run_kat(k, strategies[s], true, watch && strategies[s] == LOG_EXEC, &dev, name))
+			continue;
+		check_records(name, k, strategies[s], &mock, &dev);
+		snprintf(name, sizeof name, "values %s %s: device contents", k->name, sn);
+		check_data(name, &mock, &dev);
+		snprintf(name, sizeof name, "values %s %s: one device access per record", k->name, sn);
+		check_counts(name, strategies[s], &dev);
+		if (dev.nwatch) {
+			snprintf(name, sizeof name, "values %s %s: watched alias words", k->name, sn);
+			check_watch(name, &dev);
+		}
+		free(mock.recs);
+		free(dev.recs);
+	}
+	return t_exit();
+}
+
+static void
+kat_in_child(const struct kat *k, bool watch)
+{
+	char name[160];
+	int st;
+	pid_t pid;
+
+	snprintf(name, sizeof name, "values %s", k->name);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		_exit(kat_check(k, watch));
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	if (WIFSIGNALED(st))
+		t_fail(name, "the child died of signal %d (%s)%s", WTERMSIG(st), strsignal(WTERMSIG(st)),
+		       WTERMSIG(st) == SIGSEGV ? ": something touched the device's closed alias"
+		       : WTERMSIG(st) == SIGALRM ? ": a run did not finish" : "");
+	else if (WEXITSTATUS(st) != 0)
+		t_failures++; /* its FAIL lines are printed already */
+}
+
+/* -bar=mock:device parses, and a wrong argument names the valid ones. */
+static void
+check_spec(void)
+{
+	struct bar bar;
+	int err = bar_open(&bar, "mock:device,window=0x100-0x200,ro", BAR_SIZE);
+
+	T_CHECK(err == 0 && !bar.alias_is_memory && bar.read_only && bar.win_lo == 0x100 &&
+	        bar.win_hi == 0x200, "values: -bar=mock:device,window=,ro is a read-only device "
+	        "with its window", "%s", err ? rig_error() : "fields not as given");
+	if (!err)
+		bar_close(&bar);
+	err = bar_open(&bar, "mock:devic", BAR_SIZE);
+	T_CHECK(err == -EINVAL && strstr(rig_error(), "device"),
+	        "values: -bar=mock:devic is refused naming 'device'", "%d %s", err, rig_error());
+}
+
+int
+main(void)
+{
+	const struct kat *k;
+	const char *why = "no exec on this architecture";
+	char name[160];
+	int has;
+
+	if (logger_init()) {
+		t_fail("values: logger_init", "%s", rig_error());
+		return t_exit();
+	}
+	check_spec();
+#if defined(__x86_64__)
+	why = watch_calibrate();
+#endif
+	if (why)
+		t_skip("values: exec's alias accesses counted by watchpoints", "%s", why);
+	for (k = kats; k->name; k++) {
+		snprintf(name, sizeof name, "values %s", k->name);
+		has = kat_cpu_has(k->feature);
+		if (has < 0)
+			t_fail(name, "unknown CPU feature name '%s'", k->feature);
+		else if (!has)
+			t_skip(name, "CPU lacks %s", k->feature);
+		else
+			kat_in_child(k, why == NULL);
+	}
+	return t_exit();
+}
