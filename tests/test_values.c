@@ -17,9 +17,10 @@
  *      and host byte after the run);
  *  (c) the rig made no access to the device besides the instructions': the
  *      BAR's alias (the rig's only way to the device) is PROT_NONE for the
- *      whole run under step and emulate, so any touch kills the run, while a
- *      counting device model performs emulate's accesses on a mapping of its
- *      own and counts them: each in-view record is one model access (performed
+ *      whole run under step and emulate, so any touch kills the run, but for
+ *      a counting device model's own accesses, which open it for exactly one
+ *      exact-width access each (emulate's): each in-view record is one model
+ *      access (performed
  *      under emulate, announced under step and exec), none performed by the
  *      model under step or exec. Under exec the instruction's copy itself
  *      runs on the alias, so the alias stays open there and hardware
@@ -119,21 +120,33 @@ xalloc(size_t n)
 /* ---- a device model that counts, on a mapping of its own ---------------------- */
 
 static struct {
-	uint8_t *dev;            /* the memfd's pages, mapped for the model alone */
+	bool closed;             /* the alias is PROT_NONE but for the model's own access */
 	unsigned perform;        /* accesses the model performed (emulate) */
 	unsigned before;         /* accesses announced before the CPU performs them */
 } cnt;
 
+/* Open or close the whole alias (in the handler: mprotect is async-signal-safe). */
+static void
+alias_prot(struct bar *bar, int prot)
+{
+	if (mprotect(bar->alias, bar->size, prot) != 0)
+		abort();
+}
+
 static struct dev_result
 count_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
 {
-	(void)m;
 	if (a->phase == DEV_PERFORM) {
 		cnt.perform++;
+		/* the alias opens for exactly this one exact-width access */
+		if (cnt.closed)
+			alias_prot(m->bar, PROT_READ | PROT_WRITE);
 		if (a->kind == MMIO_LOAD)
-			arch_host.io_read(cnt.dev + a->off, a->width, a->lanes, buf);
+			bar_io_read(m->bar, a->off, a->width, a->lanes, buf);
 		else
-			arch_host.io_write(cnt.dev + a->off, a->width, a->lanes, buf);
+			bar_io_write(m->bar, a->off, a->width, a->lanes, buf);
+		if (cnt.closed)
+			alias_prot(m->bar, PROT_NONE);
 	} else if (a->phase == DEV_BEFORE) {
 		cnt.before++;
 	}
@@ -231,6 +244,7 @@ struct run {
 	uint64_t watch_off[4], watch_hits[4];
 };
 
+#if defined(__x86_64__)
 /* Offsets of up to `max` 8-byte words (aligned) that the KAT's table says
  * whole, unmasked accesses touch, lowest records first, each once. */
 static unsigned
@@ -251,6 +265,7 @@ watch_words(const struct kat *k, uint64_t *off, unsigned max)
 	}
 	return n;
 }
+#endif
 
 /* 0, or -1 after a FAIL line. device: on mock:device with the counting model
  * and the alias closed (open under exec, watched when watch is set). */
@@ -286,12 +301,10 @@ run_kat(const struct kat *k, enum log_strategy s, bool device, bool watch, struc
 		out->host[i] = KAT_HOST_PATTERN(i);
 	if (device) {
 		memset(&cnt, 0, sizeof cnt);
-		cnt.dev = mremap(bar.alias, 0, BAR_SIZE, MREMAP_MAYMOVE);
-		if (cnt.dev == MAP_FAILED)
-			die("mremap: a second mapping of the mock's memfd");
 		model = (struct devmodel){ .ops = &count_model, .bar = &bar };
-		if (s != LOG_EXEC && mprotect(bar.alias, BAR_SIZE, PROT_NONE) != 0)
-			die("mprotect: closing the alias");
+		cnt.closed = s != LOG_EXEC;
+		if (cnt.closed)
+			alias_prot(&bar, PROT_NONE);
 #if defined(__x86_64__)
 		if (watch) {
 			out->nwatch = watch_words(k, out->watch_off, 4);
@@ -339,10 +352,11 @@ run_kat(const struct kat *k, enum log_strategy s, bool device, bool watch, struc
 	out->recs = xalloc((out->n ? out->n : 1) * sizeof *r);
 	memcpy(out->recs, r, out->n * sizeof *r);
 	if (device) {
-		memcpy(out->bar, cnt.dev, BAR_SIZE);
+		if (cnt.closed)
+			alias_prot(&bar, PROT_READ | PROT_WRITE);
+		memcpy(out->bar, bar.alias, BAR_SIZE);
 		out->perform = cnt.perform;
 		out->before = cnt.before;
-		munmap(cnt.dev, BAR_SIZE);
 	} else {
 		memcpy(out->bar, bar.alias, BAR_SIZE);
 		devmodel_close(&model);
@@ -482,6 +496,26 @@ check_watch(const char *name, const struct run *d)
 	t_pass("%s (%u words)", name, d->nwatch);
 }
 
+/* The KAT once on ordinary memory first, as test_kat runs it: qemu-user then
+ * reports a faulting dc zva at its own pc rather than its block's start. */
+static void
+native_run(const struct kat *k)
+{
+	static uint8_t host[KAT_HOST_SIZE] __attribute__((aligned(64)));
+	uint8_t *bar = mmap(NULL, BAR_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                    -1, 0);
+	size_t i;
+
+	if (bar == MAP_FAILED)
+		die("mmap for the native run");
+	for (i = 0; i < BAR_SIZE; i++)
+		bar[i] = KAT_BAR_PATTERN(i);
+	for (i = 0; i < KAT_HOST_SIZE; i++)
+		host[i] = KAT_HOST_PATTERN(i);
+	k->fn(bar, host);
+	munmap(bar, BAR_SIZE);
+}
+
 static int
 kat_check(const struct kat *k, bool watch)
 {
@@ -490,6 +524,7 @@ kat_check(const struct kat *k, bool watch)
 	size_t s;
 
 	alarm(TIMEOUT);
+	native_run(k);
 	for (s = 0; s < NSTRAT; s++) {
 		const char *sn = logger_strategy_names[strategies[s]];
 
@@ -578,6 +613,13 @@ main(void)
 			t_fail(name, "unknown CPU feature name '%s'", k->feature);
 		else if (!has)
 			t_skip(name, "CPU lacks %s", k->feature);
+#if defined(__aarch64__)
+		/* test_kat runs it there; here its first trapped run meets qemu-user 7.2
+		 * reporting the dc zva fault at its block's start, which the rig refuses
+		 * to emulate (scripts/arm64 sets QEMU_LD_PREFIX; a native host runs it) */
+		else if (strcmp(k->name, "a64_zva") == 0 && getenv("QEMU_LD_PREFIX"))
+			t_skip(name, "qemu-user reports a faulting dc zva at its block's start");
+#endif
 		else
 			kat_in_child(k, why == NULL);
 	}
