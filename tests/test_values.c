@@ -48,6 +48,7 @@
 #endif
 
 #include "internal.h"
+#include "out.h"
 #include "testlib.h"
 #include "kat/kat.h"
 
@@ -588,6 +589,38 @@ check_spec(void)
 	        "values: -bar=mock:devic is refused naming 'device'", "%d %s", err, rig_error());
 }
 
+/* The log of a record flagged "value not captured": flag n, value "?" in the
+ * text form, null in JSON; the same record unflagged prints its value. */
+static void
+check_log(void)
+{
+	struct mmio_record r[2];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(r, 0, sizeof r);
+	r[0] = (struct mmio_record){ .seq = 0, .offset = 0x40, .lanes = 0xf, .width = 4,
+	                             .elem = 4, .kind = MMIO_LOAD, .cls = MMIO_CLS_RMW,
+	                             .flags = MMIO_REC_LOCKED | MMIO_REC_NOVALUE, .insn_len = 1 };
+	r[1] = r[0];
+	r[1].seq = 1;
+	r[1].flags = MMIO_REC_LOCKED;
+	memcpy(r[1].value, "\x11\x22\x33\x44", 4);
+	if (!(f = open_memstream(&text, &len)))
+		die("open_memstream");
+	out_records(f, OUT_TEXT, r, 2, 0);
+	out_records(f, OUT_JSON, r, 2, 0);
+	fclose(f);
+	T_CHECK(strstr(text, "\nL 0 0x40 4 rmw 4 ln 0xf ? ") &&
+	        strstr(text, "\nL 1 0x40 4 rmw 4 l 0xf 0x44332211 ") &&
+	        strstr(text, "\"flags\":\"ln\",\"lanes\":\"0xf\",\"value\":null,") &&
+	        strstr(text, "\"flags\":\"l\",\"lanes\":\"0xf\",\"value\":\"0x44332211\","),
+	        "values: a value not captured logs as flag n, value ? (JSON null)", "log:\n%s",
+	        text);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -601,6 +634,7 @@ main(void)
 		return t_exit();
 	}
 	check_spec();
+	check_log();
 #if defined(__x86_64__)
 	why = watch_calibrate();
 #endif
