@@ -70,7 +70,8 @@ static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC 
  * values sit in st(i) (not read from the frame), push/pop move memory to
  * memory through the stack, xlat is not a modelled move, a gather's or
  * scatter's elements are placed by indices, fxsave/fxrstor move whole state;
- * a movs within the BAR moves device to device, no side in host memory.
+ * a movs or movdir64b within the BAR moves device to device, no side in host
+ * memory.
  * `emulate` is the same column under emulate where it differs: emulate
  * performs the instructions it models itself, through the model, once, so
  * their values are the bytes it moved (movs included); what it steps is
@@ -97,6 +98,7 @@ static const struct {
 	{ "rep_movs_within", "nnnnnnnnnnnnnnnnnnnnnnnn", "" },
 	{ "rep_movs_back", "....nnnnnn..", "" },
 	{ "string_single", "...nn", "" },
+	{ "movdir64b_within", "nn", "" },
 #endif
 	{ NULL, NULL, NULL },
 };
