@@ -17,16 +17,16 @@
  *      and host byte after the run);
  *  (c) the rig made no access to the device besides the instructions': the
  *      BAR's alias (the rig's only way to the device) is PROT_NONE for the
- *      whole run under step and emulate, so any touch kills the run, but for
- *      a counting device model's own accesses, which open it for exactly one
- *      exact-width access each (emulate's): each in-view record is one model
- *      access (performed
- *      under emulate, announced under step and exec), none performed by the
- *      model under step or exec. Under exec the instruction's copy itself
- *      runs on the alias, so the alias stays open there and hardware
- *      watchpoints (perf_event_open) count the accesses to a few of its words:
- *      never more than the records on that word (SKIP where perf or debug
- *      registers are not available, after a calibration says why).
+ *      whole run under step and emulate, so any touch kills the run, except
+ *      that a counting device model opens it for each exact-width access it
+ *      performs itself (emulate's) and closes it again. Each in-view record
+ *      is one model access: performed under emulate, announced before the
+ *      CPU makes it under step and exec, where the model performs none.
+ *      Under exec the instruction's copy itself runs on the alias, so it
+ *      stays open there and hardware watchpoints (perf_event_open) count the
+ *      accesses to a few of its words: never more than the records on that
+ *      word (SKIP where perf or debug registers are unavailable, after a
+ *      calibration that says why).
  *
  * Each KAT runs in a child with an alarm: a run killed by a touch of the
  * closed alias (SIGSEGV) fails that KAT by name.
@@ -163,16 +163,10 @@ static const struct devmodel_ops count_model = {
 	.access = count_access,
 };
 
+#define NWATCH 4 /* watched alias words: x86 has four debug address registers */
+
 #if defined(__x86_64__)
 /* ---- hardware watchpoints on the alias (exec) --------------------------------- */
-
-#define NWATCH 4 /* x86 has four debug address registers */
-
-struct watch {
-	int fd[NWATCH];       /* perf events, -1 unused */
-	uint64_t off[NWATCH]; /* BAR offset of each watched 8-byte word */
-	unsigned n;
-};
 
 static int
 watch_open(const volatile void *addr)
@@ -244,19 +238,19 @@ struct run {
 	uint8_t host[KAT_HOST_SIZE] __attribute__((aligned(64))); /* the KATs' promise */
 	unsigned perform, before; /* the counting model's counts (device runs) */
 	unsigned nwatch;          /* words watched (exec device runs) */
-	uint64_t watch_off[4], watch_hits[4];
+	uint64_t watch_off[NWATCH], watch_hits[NWATCH]; /* their BAR offsets, their counts */
 };
 
 #if defined(__x86_64__)
 /* Offsets of up to `max` 8-byte words (aligned) that the KAT's table says
- * whole, unmasked accesses touch, lowest records first, each once. */
+ * unmasked accesses touch, spread over its records, each once. */
 static unsigned
 watch_words(const struct kat *k, uint64_t *off, unsigned max)
 {
+	size_t i, stride = k->n / max ? k->n / max : 1;
 	unsigned n = 0, j;
-	size_t i;
 
-	for (i = 0; i < k->n && n < max; i++) {
+	for (i = 0; i < k->n && n < max; i += stride) {
 		uint64_t w = k->acc[i].offset & ~7u;
 
 		if (k->acc[i].cls == MMIO_CLS_MASKED)
@@ -282,7 +276,7 @@ run_kat(const struct kat *k, enum log_strategy s, bool device, bool watch, struc
 	size_t i;
 	int err;
 #if defined(__x86_64__)
-	int fds[4] = { -1, -1, -1, -1 };
+	int fds[NWATCH] = { -1, -1, -1, -1 };
 #endif
 
 	memset(out, 0, sizeof *out);
@@ -310,7 +304,7 @@ run_kat(const struct kat *k, enum log_strategy s, bool device, bool watch, struc
 			alias_prot(&bar, PROT_NONE);
 #if defined(__x86_64__)
 		if (watch) {
-			out->nwatch = watch_words(k, out->watch_off, 4);
+			out->nwatch = watch_words(k, out->watch_off, NWATCH);
 			for (i = 0; i < out->nwatch; i++) {
 				fds[i] = watch_open(bar.alias + out->watch_off[i]);
 				if (fds[i] < 0)
