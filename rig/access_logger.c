@@ -430,6 +430,7 @@ rec_value(struct mmio_record *r, const uint8_t *v)
 		r->flags |= MMIO_REC_NOVALUE;
 		return;
 	}
+	r->flags &= ~MMIO_REC_NOVALUE;
 	for (k = 0; k < w; k++)
 		r->value[k] = (r->lanes >> k & 1) ? v[k] : 0;
 }
@@ -465,10 +466,12 @@ cpu_record(const ucontext_t *uc, const struct insn *in)
 		if (!in_trap(a->addr, a->width))
 			continue;
 		if (!lg.bar->alias_is_memory) {
-			/* a load's record waits for its value in step_end */
+			/* a load's value comes in step_end; until then it is not captured
+			 * (a step that never ends leaves it so) */
 			lg.step_rec[i] = rec_append(in, a, NULL);
-			if (a->kind == MMIO_STORE && lg.step_rec[i] != SIZE_MAX)
-				rec_value(&ring[lg.step_rec[i]], reg_value(uc, in, i, v) ? v : NULL);
+			if (lg.step_rec[i] != SIZE_MAX)
+				rec_value(&ring[lg.step_rec[i]], a->kind == MMIO_STORE &&
+				          reg_value(uc, in, i, v) ? v : NULL);
 		} else if (a->kind == MMIO_LOAD) {
 			raw_read(a->addr, v, a->width, a->lanes);
 			rec_append(in, a, v);
