@@ -585,6 +585,91 @@ check_spec(void)
 	        "values: -bar=mock:devic is refused naming 'device'", "%d %s", err, rig_error());
 }
 
+#if defined(__x86_64__)
+/* ---- values of instructions this CPU may lack, from a made-up frame ---------- */
+
+static uint64_t fake_bar_lo, fake_bar_hi; /* where in_bar says the BAR is */
+
+static bool
+fake_in_bar(uint64_t addr, unsigned n)
+{
+	return addr < fake_bar_hi && addr + n > fake_bar_lo;
+}
+
+/* Decode `code` on a page with rax and rsi as given; the fault at fault. */
+static void
+decode_with(uint8_t *page, const uint8_t *code, size_t n, uint64_t rax, uint64_t rsi,
+            uint64_t fault, ucontext_t *uc, struct insn *in)
+{
+	memcpy(page, code, n);
+	memset(uc, 0, sizeof *uc);
+	memset(in, 0, sizeof *in);
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)page;
+	uc->uc_mcontext.gregs[REG_RAX] = (greg_t)rax;
+	uc->uc_mcontext.gregs[REG_RSI] = (greg_t)rsi;
+	arch_host.decode(uc, fault, in);
+}
+
+/*
+ * movdir64b (no KAT runs it without the CPU feature): to the device its value
+ * is the host source's 64 bytes, from the device the host destination's, and
+ * within the device none; movdiri's is its register; an xadd's none.
+ */
+static void
+check_decoded_values(void)
+{
+	static const uint8_t movdir64b[] = { 0x66, 0x0f, 0x38, 0xf8, 0x06 }; /* movdir64b rax, [rsi] */
+	static const uint8_t movdiri[] = { 0x0f, 0x38, 0xf9, 0x06 };         /* movdiri [rsi], eax */
+	static const uint8_t xadd[] = { 0x48, 0x0f, 0xc1, 0x06 };            /* xadd [rsi], rax */
+	static uint8_t src[64] __attribute__((aligned(64))), dst[64] __attribute__((aligned(64)));
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *page = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint64_t bar = 0x7f0000100000ull;
+	uint8_t out[MMIO_MAX_WIDTH];
+	ucontext_t uc;
+	struct insn in;
+	unsigned i;
+	bool ok;
+
+	if (page == MAP_FAILED)
+		die("mmap for the decoder checks");
+	fake_bar_lo = bar;
+	fake_bar_hi = bar + BAR_SIZE;
+	for (i = 0; i < 64; i++)
+		src[i] = (uint8_t)(i * 5 + 1), dst[i] = (uint8_t)(i * 11 + 2);
+	decode_with(page, movdir64b, sizeof movdir64b, bar + 0x40, (uint64_t)(uintptr_t)src,
+	            bar + 0x40, &uc, &in);
+	ok = in.naccess == 2 && in.access[1].kind == MMIO_STORE &&
+	     arch_host.reg_value(&uc, &in, 1, fake_in_bar, out) && memcmp(out, src, 64) == 0;
+	T_CHECK(ok, "values: movdir64b to the device stores its host source's bytes",
+	        "%u accesses; the value was wrong or not captured", in.naccess);
+	decode_with(page, movdir64b, sizeof movdir64b, (uint64_t)(uintptr_t)dst, bar + 0x80,
+	            bar + 0x80, &uc, &in);
+	ok = in.naccess == 2 && in.access[0].kind == MMIO_LOAD &&
+	     arch_host.reg_value(&uc, &in, 0, fake_in_bar, out) && memcmp(out, dst, 64) == 0;
+	T_CHECK(ok, "values: movdir64b from the device loaded what its host destination holds",
+	        "%u accesses", in.naccess);
+	decode_with(page, movdir64b, sizeof movdir64b, bar + 0x40, bar + 0x80, bar + 0x80, &uc,
+	            &in);
+	ok = in.naccess == 2 && !arch_host.reg_value(&uc, &in, 0, fake_in_bar, out) &&
+	     !arch_host.reg_value(&uc, &in, 1, fake_in_bar, out);
+	T_CHECK(ok, "values: movdir64b within the device has no value to capture",
+	        "%u accesses, a value was captured", in.naccess);
+	decode_with(page, movdiri, sizeof movdiri, 0x1122334455667788ull, bar + 0x10, bar + 0x10,
+	            &uc, &in);
+	ok = in.naccess == 1 && arch_host.reg_value(&uc, &in, 0, fake_in_bar, out) &&
+	     memcmp(out, "\x88\x77\x66\x55", 4) == 0 && out[4] == 0;
+	T_CHECK(ok, "values: movdiri [mem], eax stores eax", "%u accesses, value %02x%02x%02x%02x",
+	        in.naccess, out[3], out[2], out[1], out[0]);
+	decode_with(page, xadd, sizeof xadd, 5, bar + 0x10, bar + 0x10, &uc, &in);
+	ok = in.naccess == 2 && !arch_host.reg_value(&uc, &in, 0, fake_in_bar, out) &&
+	     !arch_host.reg_value(&uc, &in, 1, fake_in_bar, out);
+	T_CHECK(ok, "values: xadd's load and store are not captured (RMW)", "%u accesses, a "
+	        "value was captured", in.naccess);
+	munmap(page, pg);
+}
+#endif
+
 /* The log of a record flagged "value not captured": flag n, value "?" in the
  * text form, null in JSON; the same record unflagged prints its value. */
 static void
@@ -631,6 +716,9 @@ main(void)
 	}
 	check_spec();
 	check_log();
+#if defined(__x86_64__)
+	check_decoded_values();
+#endif
 #if defined(__x86_64__)
 	why = watch_calibrate();
 #endif
