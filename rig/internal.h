@@ -12,6 +12,7 @@
 #ifndef MMIORIG_INTERNAL_H
 #define MMIORIG_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <ucontext.h>
@@ -231,7 +232,7 @@ struct pcidev {
 
 /* What pcidev_map allocates: the banner text. */
 struct pcidev_state {
-	char banner[768];
+	char banner[PATH_MAX + 1024]; /* room for the mapping's path and the rest */
 };
 
 /* Where sysfs is: MMIORIG_SYSFS (a fake tree, for tests) or /sys. */
@@ -415,7 +416,7 @@ struct rig {
 	bool save_window;             /* the window is read before and written back after */
 	uint8_t *saved;               /* its bytes, while save_window */
 	struct bar device;            /* dry run: the device itself, kept for the banner */
-	char banner[1024];            /* rig_banner's text */
+	char banner[PATH_MAX + 2048]; /* rig_banner's text */
 	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */
 };
 
