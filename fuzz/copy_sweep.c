@@ -48,7 +48,7 @@ static const char usage[] =
 static const char *const sweep_flags[] = {
 	"max_len", "offsets", "misaligns", "dir", "svg", "lines",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"timeout", "json", NULL,
+	"timeout", "json", "window", NULL,
 };
 
 struct rule_stat {

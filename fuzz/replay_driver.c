@@ -47,7 +47,7 @@ static const char usage[] =
 static const char *const replay_flags[] = {
 	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet", "svg", "html",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"max_copy_len", "timeout", "json", "fault", NULL,
+	"max_copy_len", "timeout", "json", "fault", "window", NULL,
 };
 
 /*

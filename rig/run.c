@@ -42,6 +42,79 @@ src_byte(uint8_t seed, uint32_t i)
 /* What a host destination holds before a from-device copy, and host guards. */
 #define HOST_FILL 0xe7
 
+/* [lo, hi) of the BAR to or from buf, in naturally aligned 8-byte accesses
+ * (single bytes at unaligned ends): on a device, the only accesses the rig
+ * makes itself, and only when asked (-save-window, -dry-run-read). */
+static void fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out);
+static void put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in);
+static void banner_finish(struct rig *rig);
+
+/* What a real device needs before anything runs: a window, the access rights,
+ * a strategy that issues the helper's own instructions. */
+static int
+device_setup(struct rig *rig, const struct rig_config *cfg)
+{
+	struct bar *b = &rig->bar;
+	const char *name = b->ops->name;
+
+	if (!b->win_given)
+		return rig_fail(EINVAL, "-bar=%s is a real device: give the window the rig may "
+		                "touch, -window=OFFSET+LEN (the BAR is %zu bytes, 0x%zx); nothing "
+		                "outside it is accessed", cfg->bar, b->size, b->size);
+	if (!cfg->allow_write)
+		b->read_only = true;
+	if (cfg->save_window && b->read_only)
+		return rig_fail(EINVAL, "-save-window writes the window back after each request, "
+		                "which needs -allow-write");
+	if (cfg->strategy == LOG_EMULATE)
+		return rig_fail(EINVAL, "-strategy=emulate is refused on -bar=%s: it performs a "
+		                "trapped access in C, which keeps the access's width but not the "
+		                "helper's instruction class, so the device would not see what the "
+		                "helper issues; use -strategy=step (the helper's instruction, "
+		                "single-stepped) or -strategy=exec (the same instruction run on the "
+		                "rig's mapping)", name);
+	/* a read-only device's mapping takes no store, whoever issues it */
+	if (b->read_only && mprotect(b->alias, b->size, PROT_READ) != 0)
+		return rig_fail(errno, "making the rig's mapping of the device read-only: %s",
+		                strerror(errno));
+	return 0;
+}
+
+/* -dry-run: the device's window copied into a mock of the BAR's size, which
+ * then stands for the device (no painting, the same strategies and fence); the
+ * device is unmapped before the helper ever runs. */
+static int
+dry_run_setup(struct rig *rig, const struct rig_config *cfg)
+{
+	struct bar *dev = &rig->device;
+	uint8_t *copy = NULL;
+	int err;
+
+	rig->device = rig->bar;
+	memset(&rig->bar, 0, sizeof rig->bar);
+	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
+	if (cfg->dry_run_read) {
+		if (!(copy = malloc(dev->win_hi - dev->win_lo)))
+			return rig_fail(ENOMEM, "allocating the dry run's copy of the window");
+		fetch(dev, dev->win_lo, dev->win_hi, copy);
+	}
+	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0) {
+		free(copy);
+		return err;
+	}
+	if (copy)
+		memcpy(rig->bar.alias + dev->win_lo, copy, dev->win_hi - dev->win_lo);
+	free(copy);
+	rig->bar.alias_is_memory = false; /* treated as the device it stands for */
+	rig->bar.win_lo = dev->win_lo;
+	rig->bar.win_hi = dev->win_hi;
+	rig->bar.win_given = true;
+	rig->bar.read_only = dev->read_only;
+	rig->bar.profile = dev->profile;
+	bar_close(dev);
+	return 0;
+}
+
 int
 rig_open(struct rig **out, const struct rig_config *cfg)
 {
@@ -58,11 +131,59 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		free(rig);
 		return err;
 	}
+	if (cfg->window_len) {
+		if (rig->bar.win_given)
+			err = rig_fail(EINVAL, "the window is given twice (-window= and -bar=...:"
+			               "window=); give it once");
+		else if (cfg->window_off + cfg->window_len < cfg->window_off)
+			err = rig_fail(ERANGE, "-window=0x%llx+%llu wraps around",
+			               (unsigned long long)cfg->window_off,
+			               (unsigned long long)cfg->window_len);
+		else
+			err = bar_set_window(&rig->bar, cfg->window_off,
+			                     cfg->window_off + cfg->window_len, "-window=");
+		if (err) {
+			rig_close(rig);
+			return err;
+		}
+	}
+	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window || cfg->allow_write) &&
+	    !bar_is_real(&rig->bar)) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
+		                "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
+		                : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
+		                "save-window" : "allow-write", rig->bar.ops->name);
+	}
+	if (cfg->dry_run_read && !cfg->dry_run) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-dry-run-read fills -dry-run's copy: give -dry-run too");
+	}
+	if (bar_is_real(&rig->bar)) {
+		snprintf(rig->banner, sizeof rig->banner, "%s",
+		         rig->bar.banner ? rig->bar.banner : "");
+		if ((err = device_setup(rig, cfg)) != 0 ||
+		    (cfg->dry_run && (err = dry_run_setup(rig, cfg)) != 0)) {
+			rig_close(rig);
+			return err;
+		}
+		rig->dry_run = cfg->dry_run;
+		rig->save_window = cfg->save_window;
+		if (rig->save_window &&
+		    !(rig->saved = malloc(rig->bar.win_hi - rig->bar.win_lo))) {
+			rig_close(rig);
+			return rig_fail(ENOMEM, "allocating the saved window");
+		}
+	}
 	if ((err = devmodel_open(&rig->model, cfg->model, &rig->bar)) != 0) {
 		rig_close(rig);
 		return err;
 	}
 	fault_layer_init(&rig->layer, &rig->faults, &rig->model);
+	if (rig_real(rig)) {
+		fence_init(&rig->fence_m, &rig->fence, &rig->layer);
+		banner_finish(rig);
+	}
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
@@ -77,6 +198,44 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	return 0;
 }
 
+bool
+rig_real(const struct rig *rig)
+{
+	return bar_is_real(&rig->bar);
+}
+
+const char *
+rig_default_profile(const struct rig *rig)
+{
+	return rig->bar.profile;
+}
+
+const char *
+rig_banner(const struct rig *rig)
+{
+	return rig_real(rig) ? rig->banner : NULL;
+}
+
+/* The backend's lines, then what the rig's flags made of them. */
+static void
+banner_finish(struct rig *rig)
+{
+	const struct bar *b = &rig->bar;
+	size_t n = strlen(rig->banner);
+
+	snprintf(rig->banner + n, sizeof rig->banner - n,
+		         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
+		         "  %s%s\n",
+		         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
+		         (unsigned long long)(b->win_hi - b->win_lo),
+		         b->read_only ? "read-only: stores are refused (-allow-write lets them "
+		                        "through)" : "writable (-allow-write): stores reach the device",
+		         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; "
+		                        "nothing reaches the device" :
+		         rig->save_window ? "\n  the window is saved before each request and "
+		                            "restored after it (-save-window)" : "");
+}
+
 void
 rig_close(struct rig *rig)
 {
@@ -85,6 +244,9 @@ rig_close(struct rig *rig)
 	devmodel_close(&rig->model);
 	if (rig->bar.ops)
 		bar_close(&rig->bar);
+	if (rig->device.ops)
+		bar_close(&rig->device);
+	free(rig->saved);
 	free(rig->host);
 	free(rig->host_want);
 	free(rig->dev_want);
@@ -186,7 +348,7 @@ rig_outcome(const struct check_input *in, bool timed_out)
 {
 	if (timed_out || in->over_budget)
 		return OUTCOME_HUNG;
-	if (in->signalled)
+	if (in->signalled || in->stopped)
 		return OUTCOME_DIED;
 	if (in->data_measured && in->data.region != DATA_OK)
 		return OUTCOME_WRONG_DATA;
@@ -222,8 +384,13 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 	    (q->dir == MMIO_WITHIN &&
 	     (q->src_off < b->win_lo || (uint64_t)q->src_off + q->len > b->win_hi)))
 		return rig_fail(ERANGE, "the request's ranges leave the window 0x%llx-0x%llx; "
-		                "move them inside it or widen it with -bar=NAME:window=LO-HI",
+		                "move them inside it or widen it (-window=OFFSET+LEN)",
 		                (unsigned long long)b->win_lo, (unsigned long long)b->win_hi);
+	if (b->read_only && q->dir != MMIO_FROM_DEVICE && bar_is_real(b))
+		return rig_fail(EROFS, "the device is read-only: a %s copy would store to it, and "
+		                "nothing was run; add -allow-write to let stores reach the device, "
+		                "-dry-run to see what would be issued without touching it, or copy "
+		                "-dir=from-device", dir_name(q->dir));
 	if (b->read_only && q->dir != MMIO_FROM_DEVICE)
 		return rig_fail(EROFS, "the BAR is read-only here: a %s copy would store to it; "
 		                "use -dir=from-device%s", dir_name(q->dir),
@@ -299,6 +466,22 @@ fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out)
 			o += 8;
 		} else {
 			bar_io_read(b, o, 1, 1, out + (o - lo));
+			o++;
+		}
+	}
+}
+
+static void
+put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in)
+{
+	uint64_t o = lo;
+
+	while (o < hi) {
+		if (o % 8 == 0 && o + 8 <= hi) {
+			bar_io_write(b, o, 8, 0xff, in + (o - lo));
+			o += 8;
+		} else {
+			bar_io_write(b, o, 1, 1, in + (o - lo));
 			o++;
 		}
 	}
@@ -389,7 +572,8 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
 	int err;
 
-	if (rig->catch_signals || rig->faults.budget) {
+	/* the fence's stop comes back here like a routine's budget (fence.c) */
+	if (rig->catch_signals || rig->faults.budget || rig_real(rig)) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
@@ -406,6 +590,11 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 			logger_abandon();
 			sigaction(SIGBUS, &catcher.old, NULL);
 			sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+			if (catcher.si.si_signo == SIGXCPU && rig_real(rig) && rig->fence.stopped) {
+				out->stopped = true;
+				fence_text(out->stop_why, sizeof out->stop_why, &rig->fence);
+				return 0;
+			}
 			if (catcher.si.si_signo == SIGXCPU) {
 				out->over_budget = true;
 				return 0;
@@ -419,7 +608,8 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 		}
 		catcher.armed = 1;
 	}
-	if ((err = logger_arm(&rig->bar, &rig->layer, rig->strategy)) != 0) {
+	if ((err = logger_arm(&rig->bar, rig_real(rig) ? &rig->fence_m : &rig->layer,
+	                      rig->strategy)) != 0) {
 		if (catcher.armed)
 			catcher_restore();
 		return err;
@@ -473,7 +663,10 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		if (q->dir == MMIO_WITHIN)
 			paint(b, q, slo, shi);
 	}
-	rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
+	if (rig_real(rig))
+		rig->fence_m.ops->reset(&rig->fence_m); /* the fence's, the layer's, the model's */
+	else
+		rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
 	rt = helper_routine(q->helper);
 	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
 	out->routine = rt != NULL;
@@ -481,11 +674,16 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	if (rt)
 		routine_bar(view, b->size);
 
-	if ((err = call_helper(rig, q, view, hbuf, out)) != 0)
+	if (rig->save_window)
+		fetch(b, b->win_lo, b->win_hi, rig->saved);
+	err = call_helper(rig, q, view, hbuf, out);
+	if (rig->save_window)
+		put(b, b->win_lo, b->win_hi, rig->saved);
+	if (err)
 		return err;
 	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
 		return err;
-	if (out->signalled || out->over_budget || rt) {
+	if (out->signalled || out->over_budget || out->stopped || rt) {
 		/* a routine is judged by how it ended and what it did to the device,
 		 * not by the copy rules' data check */
 		if (rt && !out->signalled && !out->over_budget)
