@@ -149,11 +149,12 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	}
 	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window || cfg->allow_write) &&
 	    !bar_is_real(&rig->bar)) {
+		err = rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
+		               "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
+		               : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
+		               "save-window" : "allow-write", rig->bar.ops->name);
 		rig_close(rig);
-		return rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
-		                "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
-		                : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
-		                "save-window" : "allow-write", rig->bar.ops->name);
+		return err;
 	}
 	if (cfg->dry_run_read && !cfg->dry_run) {
 		rig_close(rig);

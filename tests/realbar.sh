@@ -1,0 +1,196 @@
+# realbar.sh - the real-device backends and their safety rules, on a fake sysfs
+# tree (MMIORIG_SYSFS): a PCI function whose resourceN files are regular files
+# of the BAR's size, so every path but the kernel's own runs here without
+# hardware; tests/guest.sh runs them against a device in a QEMU guest.
+# Run by tests/run from the repository root.
+. tests/lib.sh
+
+R=build/copy_replay
+F=build/copy_fuzzer
+PLUG=build/plugins/misbehave.so
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export MMIORIG_SYSFS=$tmp/sys
+SLOT=0000:01:00.0
+D=$MMIORIG_SYSFS/bus/pci/devices/$SLOT
+
+# A QEMU NVMe controller as sysfs shows it: BAR0 16 KiB 64-bit memory, BAR2
+# 1 MiB 64-bit prefetchable (the CMB), BAR4 32 bytes of I/O ports. The flags
+# column is the kernel's resource flags (IORESOURCE_MEM 0x200, _IO 0x100,
+# _PREFETCH 0x2000, _MEM_64 0x100000) over the BAR's own low bits.
+fake_device() { # DIR SLOT
+	local d=$1/bus/pci/devices/$2
+	mkdir -p "$d" "$1/bus/pci/drivers/nvme" "$1/bus/pci/drivers/uio_pci_generic"
+	echo 0x1b36 >"$d/vendor"
+	echo 0x0010 >"$d/device"
+	echo 0x010802 >"$d/class"
+	echo 0 >"$d/irq"
+	head -c 256 /dev/zero >"$d/config"
+	printf '%s\n' \
+		'0x00000000fe000000 0x00000000fe003fff 0x0000000000140204' \
+		'0x0000000000000000 0x0000000000000000 0x0000000000000000' \
+		'0x00000000fd000000 0x00000000fd0fffff 0x000000000014220c' \
+		'0x0000000000000000 0x0000000000000000 0x0000000000000000' \
+		'0x000000000000c000 0x000000000000c01f 0x0000000000040101' \
+		'0x0000000000000000 0x0000000000000000 0x0000000000000000' \
+		'0x0000000000000000 0x0000000000000000 0x0000000000000000' >"$d/resource"
+	truncate -s 16K "$d/resource0"
+	# the CMB starts out with a known pattern, so a changed byte is visible
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 7 + 3) & 255 for i in range(1 << 20)))' >"$d/resource2"
+	cp "$d/resource2" "$d/resource2_wc"
+	: >"$d/resource4"
+}
+fake_device "$MMIORIG_SYSFS" $SLOT
+cp "$D/resource2" "$tmp/cmb.orig"
+PCI="-bar=pci:$SLOT,bar=2"
+W="-window=0x1000+4096"
+
+# --- the banner and the default profile ----------------------------------------------
+expect_exit "pci: a from-device copy runs" 0 $R $PCI $W -helper=mmio-copy -len=33 -offset=0x1003 -dir=from-device
+expect_grep "banner: slot and ids" "^device $SLOT \[1b36:0010\]"
+expect_grep "banner: BAR number, size, 64-bit, prefetchable" '^  BAR 2: 1 MiB \(1048576 bytes\), 64-bit, prefetchable; driver none'
+expect_grep "banner: the mapping file" "^  mapping $D/resource2 \(uncached\)"
+expect_grep "banner: the window" '^  window 0x1000-0x2000 \(4096 bytes\)'
+expect_grep "banner: read-only by default" '^  read-only: stores are refused'
+expect_grep "an uncached resource defaults to x86-uc" 'profile=x86-uc'
+expect_grep "a device takes exec by default" 'strategy=exec'
+expect_exit "pci: the wc mapping" 0 $R $PCI,wc $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "_wc defaults to the wc profile" 'profile=wc'
+expect_grep "banner names the _wc file" "mapping $D/resource2_wc \(write-combined\)"
+expect_exit "-profile= overrides the mapping's" 0 $R $PCI $W -profile=ram -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "the profile asked for" 'profile=ram'
+expect_exit "pci by vendor:device id" 0 $R -bar=pci:1b36:0010,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_exit "-bar=help lists pci" 0 $R -bar=help
+expect_grep "-bar=help: pci and its arguments" 'pci .*libpci'
+
+# --- refusals -----------------------------------------------------------------
+expect_exit "no window: refused (usage)" 2 $R $PCI -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "no window: says -window=" 'is a real device: give the window .*-window=OFFSET\+LEN'
+expect_exit "window past the BAR: refused" 2 $R $PCI -window=0xff000+0x2000 -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "window past the BAR: names the BAR's size" 'ends past the BAR \(1048576 bytes'
+expect_exit "window=LO-HI past the BAR: refused" 2 $R $PCI,window=0-0x100001 -helper=mmio-copy -len=8 -dir=from-device
+expect_exit "a to-device copy without -allow-write: refused" 2 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000
+expect_grep "read-only refusal says what to do" 'read-only: a to-device copy would store to it, and nothing was run; add -allow-write'
+expect_exit "a within copy without -allow-write: refused" 2 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=within -src-offset=0x1100
+expect_exit "emulate on a device: refused" 2 $R $PCI $W -strategy=emulate -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "emulate refusal gives the reason and step/exec" 'keeps the access.s width but not the helper.s instruction class.*-strategy=step.*-strategy=exec'
+expect_exit "an I/O-port BAR: refused" 3 $R -bar=pci:$SLOT,bar=4 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "I/O BAR refusal" 'BAR 4 of 0000:01:00.0 is an I/O-port BAR'
+expect_exit "wc of a non-prefetchable BAR: refused" 3 $R -bar=pci:$SLOT,bar=0,wc -window=0+4096 -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "missing _wc: says why" 'resource0_wc does not exist: .*only for prefetchable memory BARs, and BAR 0 is not prefetchable'
+expect_exit "the upper half of a 64-bit BAR: refused" 3 $R -bar=pci:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
+ln -s ../../../../bus/pci/drivers/nvme "$D/driver"
+expect_exit "bound to a kernel driver: refused" 3 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "wrong driver: named, with the allowed ones" "bound to the kernel driver 'nvme'.*allowed: uio_pci_generic, vfio-pci, none"
+rm "$D/driver"
+ln -s ../../../../bus/pci/drivers/uio_pci_generic "$D/driver"
+expect_exit "bound to uio_pci_generic: allowed" 0 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "banner names the driver" 'driver uio_pci_generic'
+rm "$D/driver"
+fake_device "$MMIORIG_SYSFS" 0000:02:00.0
+expect_exit "two devices match an id: refused" 2 $R -bar=pci:1b36:0010,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "two matches: lists them" '2 devices match: 0000:01:00.0, 0000:02:00.0'
+rm -r "$MMIORIG_SYSFS/bus/pci/devices/0000:02:00.0"
+expect_exit "no such device" 3 $R -bar=pci:0000:07:00.0,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "no such device: says where it looked" "no such PCI device under $MMIORIG_SYSFS/bus/pci"
+# resource files are root's, mode 0600: another user may not open them
+chmod 0600 "$D/resource2"
+if [[ $(id -u) != 0 ]]; then
+	as_user=()
+	chmod 0 "$D/resource2"
+elif command -v setpriv >/dev/null; then
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	chmod o+x "$tmp"
+else
+	as_user=skip
+fi
+if [[ ${as_user[*]} != skip ]]; then
+	expect_exit "no permission on the resource file: refused" 3 "${as_user[@]}" $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_grep "permission: names the path and root" "cannot open $D/resource2: permission denied.*run as root"
+else
+	skip "no permission on the resource file" "root, and no setpriv to run as another user"
+fi
+chmod 0600 "$D/resource2"
+expect_exit "-allow-write on the mock: refused" 2 $R -allow-write -helper=mmio-copy -len=8
+expect_grep "-allow-write on the mock: says it is for devices" 'is for a real device'
+expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
+
+# --- records: the device gets what the mock gets ------------------------------
+# Fields but the value: the values engineer's step/exec take load values from
+# registers; the kinds, offsets, widths, classes, lanes and instructions agree.
+fields() { grep -E '^[LS] ' | awk '{ $9 = ""; print }'; }
+for st in exec step; do
+	for h in memcpy natural toio-x86 mmio-copy; do
+		dev=$($R $PCI $W -allow-write -strategy=$st -helper=$h -len=33 -offset=0x1003 2>/dev/null | fields)
+		mock=$($R -strategy=$st -profile=x86-uc -helper=$h -len=33 -offset=0x1003 2>/dev/null | fields)
+		expect_true "pci $st $h to-device 33@0x1003: records match the mock's" \
+			"$(diff <(echo "$mock") <(echo "$dev") | head -4 | tr '\n' ' ')" \
+			eval '[[ -n $dev && $dev == "$mock" ]]'
+		dev=$($R $PCI $W -strategy=$st -helper=$h -len=33 -offset=0x1003 -dir=from-device 2>/dev/null | fields)
+		mock=$($R -strategy=$st -profile=x86-uc -helper=$h -len=33 -offset=0x1003 -dir=from-device 2>/dev/null | fields)
+		expect_true "pci $st $h from-device 33@0x1003: records match the mock's" \
+			"$(diff <(echo "$mock") <(echo "$dev") | head -4 | tr '\n' ' ')" \
+			eval '[[ -n $dev && $dev == "$mock" ]]'
+	done
+done
+# what the helper stored is in the file, at its offsets, and nothing else changed
+python3 - "$D/resource2" "$tmp/cmb.orig" >"$tmp/diff" <<'EOF'
+import sys
+a = open(sys.argv[1], 'rb').read(); b = open(sys.argv[2], 'rb').read()
+d = [i for i in range(len(a)) if a[i] != b[i]]
+print(hex(min(d)) if d else "none", hex(max(d)) if d else "none")
+EOF
+expect_true "to-device copies changed bytes 0x1003..0x1023 only" "changed: $(cat "$tmp/diff")" \
+	grep -qx '0x1003 0x1023' "$tmp/diff"
+cp "$tmp/cmb.orig" "$D/resource2"
+
+# --- the window fence -------------------------------------------------------------
+# store-before stores one byte just before its destination: at 0x0fff, outside
+# the window 0x1000-0x2000 but inside the BAR.
+if [[ -f $PLUG ]]; then
+	for st in exec step; do
+		expect_exit "fence ($st): a store outside the window is a finding" 1 $R $PCI $W -allow-write \
+			-strategy=$st -helper_lib=$PLUG -helper=store-before -len=8 -offset=0x1000
+		expect_grep "fence ($st): stopped, not performed" '^! stopped error: stopped before a 1-byte store at 0xfff, outside the window 0x1000-0x2000; it was not performed'
+		expect_nogrep "fence ($st): the helper went no further" '^S 1 '
+		expect_true "fence ($st): nothing in the file changed" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
+	done
+else
+	skip "fence" "$PLUG not built (ninja builds it)"
+fi
+
+# --- dry run and save-window ---------------------------------------------------------
+expect_exit "-dry-run: a to-device copy runs on the copy" 0 $R $PCI $W -allow-write -dry-run -helper=mmio-copy -len=33 -offset=0x1003
+expect_grep "-dry-run: the banner says so" 'dry run: the helper runs on a copy of the window; nothing reaches the device'
+expect_grep "-dry-run: prints what would have been issued" '^S 0 0x1003 1 scalar'
+expect_true "-dry-run touched nothing" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
+expect_exit "-dry-run keeps the read-only rule" 2 $R $PCI $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000
+expect_exit "-dry-run from-device: zeros" 0 $R $PCI $W -dry-run -strategy=exec -helper=builtin-fixed -len=8 -offset=0x1000 -dir=from-device
+expect_exit "-dry-run-read without -dry-run: refused" 2 $R $PCI $W -dry-run-read -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+if [[ -f $PLUG ]]; then
+	expect_exit "-dry-run: the fence stops what the device run would stop" 1 $R $PCI $W -allow-write -dry-run \
+		-helper_lib=$PLUG -helper=store-before -len=8 -offset=0x1000
+	expect_grep "-dry-run: the stop is reported" '^! stopped error: .* 0xfff, outside the window'
+fi
+expect_exit "-save-window: a to-device copy" 0 $R $PCI $W -allow-write -save-window -helper=mmio-copy -len=33 -offset=0x1003
+expect_grep "-save-window: the banner says so" 'saved before each request and restored after it'
+expect_true "-save-window put the window's bytes back" "resource2 differs from before" cmp -s "$D/resource2" "$tmp/cmb.orig"
+
+# --- the fuzzer on a device -------------------------------------------------------
+if [[ -x $F ]]; then
+	expect_exit "copy_fuzzer on a read-only device: runs" 0 $F $PCI $W -helper=mmio-copy -runs=200 -seed=1
+	expect_true "copy_fuzzer read-only: the BAR's bytes are unchanged" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
+	expect_exit "copy_fuzzer -allow-write=1: runs" 0 $F $PCI $W -allow-write=1 -helper=mmio-copy -runs=200 -seed=1
+	python3 - "$D/resource2" "$tmp/cmb.orig" >"$tmp/diff" <<'EOF'
+import sys
+a = open(sys.argv[1], 'rb').read(); b = open(sys.argv[2], 'rb').read()
+d = [i for i in range(len(a)) if a[i] != b[i]]
+print("inside" if all(0x1000 <= i < 0x2000 for i in d) else "outside %s" % hex(min(i for i in d if not 0x1000 <= i < 0x2000)))
+EOF
+	expect_true "copy_fuzzer -allow-write: nothing outside the window changed" "$(cat "$tmp/diff")" grep -qx inside "$tmp/diff"
+	cp "$tmp/cmb.orig" "$D/resource2"
+else
+	skip "copy_fuzzer on a device" "$F not built"
+fi
