@@ -14,6 +14,16 @@ export MMIORIG_SYSFS=$tmp/sys
 SLOT=0000:01:00.0
 D=$MMIORIG_SYSFS/bus/pci/devices/$SLOT
 
+# changed FILE ORIG [BASE]: the first and last offset (minus BASE) where FILE
+# differs from ORIG, "none none" if nowhere
+changed() {
+	python3 -c '
+import sys
+a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read(); p = int(sys.argv[3])
+d = [i for i in range(len(a)) if a[i] != b[i]]
+print(hex(min(d) - p) if d else "none", hex(max(d) - p) if d else "none")' "$1" "$2" "${3:-0}"
+}
+
 # A QEMU NVMe controller as sysfs shows it: BAR0 16 KiB 64-bit memory, BAR2
 # 1 MiB 64-bit prefetchable (the CMB), BAR4 32 bytes of I/O ports. The flags
 # column is the kernel's resource flags (IORESOURCE_MEM 0x200, _IO 0x100,
@@ -117,6 +127,49 @@ expect_grep "-allow-write on the mock: says it is for devices" 'is for a real de
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
+# --- uio --------------------------------------------------------------------
+U=$MMIORIG_SYSFS/class/uio
+mkdir -p "$U/uio0" "$U/uio1/maps/map1" "$tmp/dev"
+# uio0: uio_pci_generic's, no maps, its device link leads to the PCI function
+ln -s ../../../bus/pci/devices/$SLOT "$U/uio0/device"
+echo uio_pci_generic >"$U/uio0/name"
+expect_exit "uio without maps: the BAR must be named" 2 $R -bar=uio:/dev/uio0 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "uio without maps: says bar=N" 'exposes no maps .*name the PCI BAR with bar=N'
+expect_exit "uio_pci_generic's device not bound to it: refused" 3 $R -bar=uio:/dev/uio0,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "uio: no driver named" 'bound to no driver; this backend needs uio_pci_generic \(scripts/bind-uio 0000:01:00.0 binds it\)'
+ln -s ../../../../bus/pci/drivers/uio_pci_generic "$D/driver"
+expect_exit "uio_pci_generic: the PCI resource file" 0 $R -bar=uio:/dev/uio0,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "uio_pci_generic: the banner says which file and why" 'uio0 has no maps: the PCI function.s resource2'
+expect_grep "uio_pci_generic: maps resource2" "mapping $D/resource2 \(uncached\)"
+expect_exit "uio_pci_generic: map=N names the BAR too" 0 $R -bar=uio:/dev/uio0,map=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+rm "$D/driver"
+# uio1: a driver with maps; region 1 is at offset 1 * page size of /dev/uio1
+page=$(getconf PAGESIZE)
+echo uio_test >"$U/uio1/name"
+echo 0x8000 >"$U/uio1/maps/map1/size"
+echo 0xfe100000 >"$U/uio1/maps/map1/addr"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes((i * 5 + 1) & 255 for i in range('$page' + 0x8000)))' >"$tmp/dev/uio1"
+cp "$tmp/dev/uio1" "$tmp/uio1.orig"
+expect_exit "uio map 1: a to-device copy" 0 $R -bar=uio:$tmp/dev/uio1,map=1 -window=0+4096 -allow-write -helper=mmio-copy -len=16 -offset=0x10
+expect_grep "uio map 1: the banner" "^device $tmp/dev/uio1 \(uio_test\)"
+expect_grep "uio map 1: size and address" '^  map 1: 32768 bytes at physical 0xfe100000'
+changed "$tmp/dev/uio1" "$tmp/uio1.orig" "$page" >"$tmp/diff"
+expect_true "uio map 1: the stores landed at page + 0x10..0x1f" "changed: $(cat "$tmp/diff")" grep -qx '0x10 0x1f' "$tmp/diff"
+expect_exit "uio: a map that does not exist" 3 $R -bar=uio:$tmp/dev/uio1,map=0 -window=0+4096 -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "uio: no such map: says where to look" 'has no map 0 '
+expect_exit "uio: no such device" 3 $R -bar=uio:/dev/uio9 -window=0+4096 -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "uio: no such device: points at bind-uio" 'no UIO device uio9 .*scripts/bind-uio'
+
+# --- vfio (refusals before /dev/vfio: the rest needs a kernel, tests/guest.sh) -----
+expect_exit "vfio: not bound to vfio-pci: refused" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "vfio: names bind-uio --vfio" 'needs vfio-pci \(scripts/bind-uio --vfio 0000:01:00.0 binds it\)'
+mkdir -p "$MMIORIG_SYSFS/bus/pci/drivers/vfio-pci"
+ln -s ../../../../bus/pci/drivers/vfio-pci "$D/driver"
+expect_exit "vfio: no IOMMU group: refused" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "vfio: no IOMMU group: says how to enable it" 'in no IOMMU group.*intel_iommu=on'
+rm "$D/driver"
+expect_exit "vfio: a short slot: refused" 2 $R -bar=vfio:01:00.0,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
+
 # --- records: the device gets what the mock gets ------------------------------
 # Fields but the value: the values engineer's step/exec take load values from
 # registers; the kinds, offsets, widths, classes, lanes and instructions agree.
@@ -136,12 +189,7 @@ for st in exec step; do
 	done
 done
 # what the helper stored is in the file, at its offsets, and nothing else changed
-python3 - "$D/resource2" "$tmp/cmb.orig" >"$tmp/diff" <<'EOF'
-import sys
-a = open(sys.argv[1], 'rb').read(); b = open(sys.argv[2], 'rb').read()
-d = [i for i in range(len(a)) if a[i] != b[i]]
-print(hex(min(d)) if d else "none", hex(max(d)) if d else "none")
-EOF
+changed "$D/resource2" "$tmp/cmb.orig" >"$tmp/diff"
 expect_true "to-device copies changed bytes 0x1003..0x1023 only" "changed: $(cat "$tmp/diff")" \
 	grep -qx '0x1003 0x1023' "$tmp/diff"
 cp "$tmp/cmb.orig" "$D/resource2"
