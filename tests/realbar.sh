@@ -242,3 +242,64 @@ EOF
 else
 	skip "copy_fuzzer on a device" "$F not built"
 fi
+
+# --- scripts/bind-uio on a fake tree ------------------------------------------------
+B=scripts/bind-uio
+S=$tmp/bsys
+fake_device "$S" $SLOT
+BD=$S/bus/pci/devices/$SLOT
+mkdir -p "$S/bus/pci/drivers/vfio-pci"
+export MMIORIG_STATE_DIR=$tmp/run MMIORIG_MOUNTS=$tmp/mounts
+: >"$MMIORIG_MOUNTS"
+ln -s ../../../../bus/pci/drivers/nvme "$BD/driver"
+drv() { basename "$(readlink "$BD/driver" 2>/dev/null)" 2>/dev/null; }
+expect_exit "bind-uio: binds uio_pci_generic" 0 $B --sysfs "$S" $SLOT
+expect_true "bind-uio: the driver is uio_pci_generic" "driver is '$(drv)'" test "$(drv)" = uio_pci_generic
+expect_true "bind-uio: driver_override names it" "override '$(cat "$BD/driver_override")'" test "$(cat "$BD/driver_override")" = uio_pci_generic
+expect_true "bind-uio: the old driver let go of it" "no unbind written" grep -qx $SLOT "$S/bus/pci/drivers/nvme/unbind"
+expect_true "bind-uio: the state file remembers nvme" "state: $(cat "$tmp/run/bind-$SLOT" 2>&1)" grep -qx previous=nvme "$tmp/run/bind-$SLOT"
+expect_exit "bind-uio: binding again is a no-op" 0 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: says it is bound already" 'bound to uio_pci_generic already'
+echo nvme >"$BD/fake_probe" # what the kernel would pick once the override is gone
+expect_exit "bind-uio --restore: rebinds nvme" 0 $B --sysfs "$S" --restore $SLOT
+expect_true "bind-uio --restore: the driver is nvme again" "driver is '$(drv)'" test "$(drv)" = nvme
+expect_true "bind-uio --restore: the override is cleared" "override '$(cat "$BD/driver_override")'" test -z "$(cat "$BD/driver_override")"
+expect_true "bind-uio --restore: the state file is gone" "still there" test ! -e "$tmp/run/bind-$SLOT"
+expect_exit "bind-uio --restore without a record: refused" 1 $B --sysfs "$S" --restore $SLOT
+expect_grep "bind-uio --restore without a record: names the file" "no record of binding $SLOT \\($tmp/run/bind-$SLOT"
+expect_exit "bind-uio --vfio: binds vfio-pci" 0 $B --sysfs "$S" --vfio $SLOT
+expect_true "bind-uio --vfio: the driver is vfio-pci" "driver is '$(drv)'" test "$(drv)" = vfio-pci
+expect_exit "bind-uio --restore after --vfio" 0 $B --sysfs "$S" --restore $SLOT
+expect_true "bind-uio: nvme again after vfio" "driver is '$(drv)'" test "$(drv)" = nvme
+# in use: a mounted namespace, the boot display, an interface that is up
+mkdir -p "$BD/nvme/nvme0/nvme0n1/nvme0n1p1" "$S/class/block"
+echo 259:0 >"$BD/nvme/nvme0/nvme0n1/dev"
+ln -s ../../../../../../class/block "$BD/nvme/nvme0/nvme0n1/subsystem"
+echo "/dev/nvme0n1p1 /data ext4 rw 0 0" >"$MMIORIG_MOUNTS"
+expect_exit "bind-uio: a mounted NVMe namespace: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: names the mounted device" 'block device nvme0n1 is mounted: /dev/nvme0n1p1 on /data'
+expect_true "bind-uio: refused means untouched" "driver is '$(drv)'" test "$(drv)" = nvme
+: >"$MMIORIG_MOUNTS"
+mkdir -p "$BD/nvme/nvme0/nvme0n1/holders/dm-0"
+expect_exit "bind-uio: a namespace held by dm: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: names the holder" 'nvme0n1 is held by dm-0'
+rm -r "$BD/nvme"
+echo 1 >"$BD/boot_vga"
+expect_exit "bind-uio: the boot display device: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: says boot_vga" 'boot display device \(boot_vga = 1\)'
+echo 0 >"$BD/boot_vga"
+mkdir -p "$BD/net/eth0"
+echo 0x1003 >"$BD/net/eth0/flags"
+expect_exit "bind-uio: an interface that is up: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: names the interface" 'network interface eth0 is up'
+expect_exit "bind-uio --force: binds anyway" 0 $B --sysfs "$S" --force $SLOT
+expect_grep "bind-uio --force: says what it overrode" 'force: binding .* although'
+expect_true "bind-uio --force: bound" "driver is '$(drv)'" test "$(drv)" = uio_pci_generic
+$B --sysfs "$S" --restore $SLOT >/dev/null 2>&1
+echo 0x1002 >"$BD/net/eth0/flags"
+expect_exit "bind-uio: an interface that is down is no use" 0 $B --sysfs "$S" $SLOT
+$B --sysfs "$S" --restore $SLOT >/dev/null 2>&1
+expect_exit "bind-uio: no such device" 1 $B --sysfs "$S" 0000:09:00.0
+expect_grep "bind-uio: no such device: names the path" "no PCI device 0000:09:00.0 \\($S/bus/pci/devices/0000:09:00.0 does not exist"
+expect_exit "bind-uio: a short slot is usage" 2 $B --sysfs "$S" 01:00.0
+expect_exit "bind-uio: an unknown option is usage" 2 $B --sysfs "$S" --frobnicate $SLOT
