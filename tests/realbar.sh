@@ -226,6 +226,15 @@ expect_exit "-save-window: a to-device copy" 0 $R $PCI $W -allow-write -save-win
 expect_grep "-save-window: the banner says so" 'saved before each request and restored after it'
 expect_true "-save-window put the window's bytes back" "resource2 differs from before" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
+# --- the sweep on a device ---------------------------------------------------------
+S_=build/copy_sweep
+expect_exit "copy_sweep: a grid outside the window: refused" 2 $S_ $PCI -window=0+4096 -helper=mmio-copy -max_len=16 -offsets=8 -misaligns=2
+expect_grep "copy_sweep: says which window the grid needs" 'must lie inside the window 0x0-0x1000: -window=0x1000\+24'
+expect_exit "copy_sweep on a read-only device: from-device only" 0 $S_ $PCI $W -helper=mmio-copy -max_len=16 -offsets=8 -misaligns=2
+expect_grep "copy_sweep read-only: the from-device grid" '^  from-device 272 requests judged'
+expect_nogrep "copy_sweep read-only: no to-device or within requests" '^  (to-device|within) '
+expect_true "copy_sweep read-only: the BAR's bytes are unchanged" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
+
 # --- the fuzzer on a device -------------------------------------------------------
 if [[ -x $F ]]; then
 	expect_exit "copy_fuzzer on a read-only device: runs" 0 $F $PCI $W -helper=mmio-copy -runs=200 -seed=1
