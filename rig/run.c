@@ -80,6 +80,26 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 	return 0;
 }
 
+/* On a device, a strategy this architecture has: exec, else step (LOG_AUTO), or
+ * the one asked for; none is a refusal, not a request left unjudged. */
+static int
+device_strategy(struct rig *rig, const struct rig_config *cfg)
+{
+	bool exec = arch_host.can_exec && arch_host.can_exec(NULL, NULL);
+
+	if (rig->strategy == LOG_EXEC && !exec && arch_host.can_step && cfg->strategy == LOG_AUTO)
+		rig->strategy = LOG_STEP;
+	if ((rig->strategy == LOG_EXEC && !exec) || (rig->strategy == LOG_STEP && !arch_host.can_step))
+		return rig_fail(ENOTSUP, "-bar=%s: %s %s; on a device the rig issues the helper's "
+		                "own instructions (step or exec), and this build can %s", cfg->bar,
+		                arch_host.name, rig->strategy == LOG_EXEC ? "has no exec strategy"
+		                : "cannot single-step in user space",
+		                exec ? "only exec (-strategy=exec)" : arch_host.can_step
+		                ? "only step (-strategy=step)" : "do neither, so it cannot drive a "
+		                "device");
+	return 0;
+}
+
 /* -dry-run: the device's window copied into a mock of the BAR's size, which
  * then stands for the device (no painting, the same strategies and fence); the
  * device is unmapped before the helper ever runs. */
@@ -188,6 +208,10 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
+	if (rig_real(rig) && (err = device_strategy(rig, cfg)) != 0) {
+		rig_close(rig);
+		return err;
+	}
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);
