@@ -100,39 +100,41 @@ device_strategy(struct rig *rig, const struct rig_config *cfg)
 	return 0;
 }
 
-/* -dry-run: the device's window copied into a mock of the BAR's size, which
- * then stands for the device (no painting, the same strategies and fence); the
- * device is unmapped before the helper ever runs. */
+/* -dry-run: a mock of the BAR's size stands for the device (no painting, the
+ * same window, fence and strategies). With -dry-run-read the device stays
+ * mapped until the first request copies its window (after the tool has printed
+ * the banner: nothing is accessed before it); otherwise it is unmapped now. */
 static int
 dry_run_setup(struct rig *rig, const struct rig_config *cfg)
 {
 	struct bar *dev = &rig->device;
-	uint8_t *copy = NULL;
 	int err;
 
 	rig->device = rig->bar;
 	memset(&rig->bar, 0, sizeof rig->bar);
 	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
-	if (cfg->dry_run_read) {
-		if (!(copy = malloc(dev->win_hi - dev->win_lo)))
-			return rig_fail(ENOMEM, "allocating the dry run's copy of the window");
-		fetch(dev, dev->win_lo, dev->win_hi, copy);
-	}
-	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0) {
-		free(copy);
+	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0)
 		return err;
-	}
-	if (copy)
-		memcpy(rig->bar.alias + dev->win_lo, copy, dev->win_hi - dev->win_lo);
-	free(copy);
 	rig->bar.alias_is_memory = false; /* treated as the device it stands for */
 	rig->bar.win_lo = dev->win_lo;
 	rig->bar.win_hi = dev->win_hi;
 	rig->bar.win_given = true;
 	rig->bar.read_only = dev->read_only;
 	rig->bar.profile = dev->profile;
-	bar_close(dev);
+	if (!cfg->dry_run_read)
+		bar_close(dev);
 	return 0;
+}
+
+/* -dry-run-read, before the first request: the device's window into the copy,
+ * read once; the device is unmapped then. */
+static void
+dry_run_read(struct rig *rig)
+{
+	struct bar *dev = &rig->device;
+
+	fetch(dev, dev->win_lo, dev->win_hi, rig->bar.alias + dev->win_lo);
+	bar_close(dev);
 }
 
 int
@@ -255,6 +257,9 @@ banner_finish(struct rig *rig)
 		         (unsigned long long)(b->win_hi - b->win_lo),
 		         b->read_only ? "read-only: stores are refused (-allow-write lets them "
 		                        "through)" : "writable (-allow-write): stores reach the device",
+		         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy "
+		                        "of the window, read from the device once before the first "
+		                        "request; nothing else reaches the device" :
 		         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; "
 		                        "nothing reaches the device" :
 		         rig->save_window ? "\n  the window is saved before each request and "
@@ -673,6 +678,8 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 
 	if ((err = rig_validate(rig, q)) != 0)
 		return err;
+	if (rig->dry_run && rig->device.ops)
+		dry_run_read(rig);
 	memset(out, 0, sizeof *out);
 	for (k = 0; k < q->len; k++)
 		rig->dev_want[k] = src_byte(q->pattern, k);

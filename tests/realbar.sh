@@ -216,6 +216,9 @@ expect_grep "-dry-run: prints what would have been issued" '^S 0 0x1003 1 scalar
 expect_true "-dry-run touched nothing" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 expect_exit "-dry-run keeps the read-only rule" 2 $R $PCI $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000
 expect_exit "-dry-run from-device: zeros" 0 $R $PCI $W -dry-run -strategy=exec -helper=builtin-fixed -len=8 -offset=0x1000 -dir=from-device
+expect_exit "-dry-run-read: a to-device copy on the device's bytes" 0 $R $PCI $W -allow-write -dry-run -dry-run-read -helper=mmio-copy -len=33 -offset=0x1003
+expect_grep "-dry-run-read: the banner says the window is read once" 'read from the device once before the first request'
+expect_true "-dry-run-read wrote nothing" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 expect_exit "-dry-run-read without -dry-run: refused" 2 $R $PCI $W -dry-run-read -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 if [[ -f $PLUG ]]; then
 	expect_exit "-dry-run: the fence stops what the device run would stop" 1 $R $PCI $W -allow-write -dry-run \
