@@ -132,15 +132,13 @@ fuzz_check_flags(const char *tool, int argc, char **argv, const char *const *val
 	for (a = 1; a < argc; a++) {
 		if (argv[a][0] != '-')
 			continue;
+		bool on, is_switch = false;
+
 		for (k = 0; valid[k] && !fuzz_flag(argv[a], valid[k]); k++)
 			;
-		for (int sw = 0; !valid[k] && fuzz_rig_switches[sw]; sw++) {
-			bool on;
-
-			if (fuzz_switch(argv[a], fuzz_rig_switches[sw], &on))
-				k = -1;
-		}
-		if (k < 0)
+		for (int sw = 0; !valid[k] && !is_switch && fuzz_rig_switches[sw]; sw++)
+			is_switch = fuzz_switch(argv[a], fuzz_rig_switches[sw], &on);
+		if (is_switch)
 			continue;
 		if (valid[k])
 			continue;

@@ -26,7 +26,9 @@
 #endif
 #define BAR_BACKENDS(X) \
 	X(bar_mock) \
-	BAR_PCI(X)
+	BAR_PCI(X) \
+	X(bar_uio) \
+	X(bar_vfio)
 
 #define DECLARE(ops) extern const struct bar_ops ops;
 #define ENTRY(ops) &ops,

@@ -127,6 +127,7 @@ int
 pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers)
 {
 	char list[160] = "";
+	const char *opt;
 	unsigned i;
 
 	if (d->barno > 5)
@@ -145,10 +146,16 @@ pcidev_check(const char *spec, const struct pcidev *d, const char *const *driver
 		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
 		         drivers[i][0] ? drivers[i] : "none");
 	}
+	/* the binding that suits the backend: vfio-pci where it is the only one */
+	opt = strstr(list, "vfio") && !strstr(list, "uio") ? "--vfio " : "";
+	if (!d->driver[0])
+		return rig_fail(EBUSY, "-bar=%s: %s is bound to no driver; this backend needs %s "
+		                "(scripts/bind-uio %s%s binds it)", spec, d->slot, list, opt,
+		                d->slot);
 	return rig_fail(EBUSY, "-bar=%s: %s is bound to the kernel driver '%s', which owns "
-	                "the device; allowed: %s. Unbind it first, e.g. scripts/bind-uio %s "
+	                "the device; allowed: %s. Unbind it first, e.g. scripts/bind-uio %s%s "
 	                "(scripts/bind-uio --restore %s puts '%s' back)", spec, d->slot,
-	                d->driver, list, d->slot, d->slot, d->driver);
+	                d->driver, list, opt, d->slot, d->slot, d->driver);
 }
 
 /* The message for a failed open or mmap of a resource file, by errno. */

@@ -80,39 +80,61 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 	return 0;
 }
 
-/* -dry-run: the device's window copied into a mock of the BAR's size, which
- * then stands for the device (no painting, the same strategies and fence); the
- * device is unmapped before the helper ever runs. */
+/* On a device, a strategy this architecture has: exec, else step (LOG_AUTO), or
+ * the one asked for; none is a refusal, not a request left unjudged. */
+static int
+device_strategy(struct rig *rig, const struct rig_config *cfg)
+{
+	bool exec = arch_host.can_exec && arch_host.can_exec(NULL, NULL);
+
+	if (rig->strategy == LOG_EXEC && !exec && arch_host.can_step && cfg->strategy == LOG_AUTO)
+		rig->strategy = LOG_STEP;
+	if ((rig->strategy == LOG_EXEC && !exec) || (rig->strategy == LOG_STEP && !arch_host.can_step))
+		return rig_fail(ENOTSUP, "-bar=%s: %s %s; on a device the rig issues the helper's "
+		                "own instructions (step or exec), and this build can %s", cfg->bar,
+		                arch_host.name, rig->strategy == LOG_EXEC ? "has no exec strategy"
+		                : "cannot single-step in user space",
+		                exec ? "only exec (-strategy=exec)" : arch_host.can_step
+		                ? "only step (-strategy=step)" : "do neither, so it cannot drive a "
+		                "device");
+	return 0;
+}
+
+/* -dry-run: a mock of the BAR's size stands for the device (no painting, the
+ * same window, fence and strategies). With -dry-run-read the device stays
+ * mapped until the first request copies its window (after the tool has printed
+ * the banner: nothing is accessed before it); otherwise it is unmapped now. */
 static int
 dry_run_setup(struct rig *rig, const struct rig_config *cfg)
 {
 	struct bar *dev = &rig->device;
-	uint8_t *copy = NULL;
 	int err;
 
 	rig->device = rig->bar;
 	memset(&rig->bar, 0, sizeof rig->bar);
 	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
-	if (cfg->dry_run_read) {
-		if (!(copy = malloc(dev->win_hi - dev->win_lo)))
-			return rig_fail(ENOMEM, "allocating the dry run's copy of the window");
-		fetch(dev, dev->win_lo, dev->win_hi, copy);
-	}
-	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0) {
-		free(copy);
+	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0)
 		return err;
-	}
-	if (copy)
-		memcpy(rig->bar.alias + dev->win_lo, copy, dev->win_hi - dev->win_lo);
-	free(copy);
 	rig->bar.alias_is_memory = false; /* treated as the device it stands for */
 	rig->bar.win_lo = dev->win_lo;
 	rig->bar.win_hi = dev->win_hi;
 	rig->bar.win_given = true;
 	rig->bar.read_only = dev->read_only;
 	rig->bar.profile = dev->profile;
-	bar_close(dev);
+	if (!cfg->dry_run_read)
+		bar_close(dev);
 	return 0;
+}
+
+/* -dry-run-read, before the first request: the device's window into the copy,
+ * read once; the device is unmapped then. */
+static void
+dry_run_read(struct rig *rig)
+{
+	struct bar *dev = &rig->device;
+
+	fetch(dev, dev->win_lo, dev->win_hi, rig->bar.alias + dev->win_lo);
+	bar_close(dev);
 }
 
 int
@@ -149,11 +171,12 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	}
 	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window || cfg->allow_write) &&
 	    !bar_is_real(&rig->bar)) {
+		err = rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
+		               "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
+		               : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
+		               "save-window" : "allow-write", rig->bar.ops->name);
 		rig_close(rig);
-		return rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
-		                "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
-		                : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
-		                "save-window" : "allow-write", rig->bar.ops->name);
+		return err;
 	}
 	if (cfg->dry_run_read && !cfg->dry_run) {
 		rig_close(rig);
@@ -187,6 +210,10 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
+	if (rig_real(rig) && (err = device_strategy(rig, cfg)) != 0) {
+		rig_close(rig);
+		return err;
+	}
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);
@@ -230,6 +257,9 @@ banner_finish(struct rig *rig)
 		         (unsigned long long)(b->win_hi - b->win_lo),
 		         b->read_only ? "read-only: stores are refused (-allow-write lets them "
 		                        "through)" : "writable (-allow-write): stores reach the device",
+		         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy "
+		                        "of the window, read from the device once before the first "
+		                        "request; nothing else reaches the device" :
 		         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; "
 		                        "nothing reaches the device" :
 		         rig->save_window ? "\n  the window is saved before each request and "
@@ -648,6 +678,8 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 
 	if ((err = rig_validate(rig, q)) != 0)
 		return err;
+	if (rig->dry_run && rig->device.ops)
+		dry_run_read(rig);
 	memset(out, 0, sizeof *out);
 	for (k = 0; k < q->len; k++)
 		rig->dev_want[k] = src_byte(q->pattern, k);
