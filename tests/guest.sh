@@ -200,13 +200,16 @@ if [[ ${GUEST_ONLY:-boot1} == boot1 ]] && boot boot1 "$cmds" -d "$work/inputs"; 
 	awk '/^=== req 4 /{on = 1} on && !done && $1 == "S" {
 		v = $9; last = substr(v, length(v)); $9 = substr(v, 1, length(v) - 1) (last == "0" ? "1" : "0"); done = 1
 	} { print }' "$dir/out.log" >"$dir/out.bad"
-	if $compare "$dir/trace.log" "$dir/out.bad" | grep -q '^MISMATCH req 4: .*value differs'; then
+	# (compare exits 1 on a mismatch: its output is kept before grep, for pipefail)
+	out=$($compare "$dir/trace.log" "$dir/out.bad")
+	if grep -q '^MISMATCH req 4: .*value differs' <<<"$out"; then
 		pass "compare: a probe record with one changed byte is a mismatch"
 	else
 		fail compare-value "a changed value in request 4 was not caught"
 	fi
 	awk '/^=== req 30 /{on = 1} on && !done && /^[SL] [0-9]/ { done = 1; next } { print }' "$dir/out.log" >"$dir/out.bad"
-	if $compare -no-values "$dir/trace.log" "$dir/out.bad" | grep -q '^MISMATCH req 30'; then
+	out=$($compare -no-values "$dir/trace.log" "$dir/out.bad")
+	if grep -q '^MISMATCH req 30' <<<"$out"; then
 		pass "compare: a run with one record left out is a mismatch"
 	else
 		fail compare-shape "a record left out of request 30 was not caught"
