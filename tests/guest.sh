@@ -55,6 +55,7 @@ for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor):$(cat $d/device)" = 0x1b
 SLOT=${D##*/}
 echo "=== bar $(sed -n 3p $D/resource | cut -d' ' -f1)"
 N=${N:-0}
+drv() { l=$(readlink $D/driver) && echo "${l##*/}" || echo none; }
 r() {
 	N=$((N + 1))
 	flags=$1
@@ -160,7 +161,8 @@ EOF
 	grid '-bar=pci:$SLOT,bar=2' big
 	grid '-bar=pci:$SLOT,bar=2,wc' big
 	cat <<'EOF'
-# the issue's own request, by id rather than slot
+# the issue's own request, by slot and by id
+r window=0+4096 copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33
 r window=0+4096 copy_replay -bar=pci:1b36:0010,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33
 # safety: a helper storing before its request, at the window's edge: the
 # store outside the window is a hard stop and never reaches the device
@@ -237,18 +239,25 @@ cmds=$work/boot2.sh
 {
 	prelude
 	cat <<'EOF'
-echo "=== start bind-uio"
-bind-uio $SLOT || echo "=== bind-uio failed"
-UIO=$(ls /sys/bus/pci/devices/$SLOT/uio 2>/dev/null | head -n 1)
+echo "=== start bind-uio" >/dev/ttyS1
+bind-uio $SLOT || echo "=== bind-uio $SLOT failed"
+echo "=== driver $(drv)"
+UIO=$(ls $D/uio 2>/dev/null | head -n 1)
+# the pci backend takes a device bound to uio_pci_generic too
+r window=0+4096 copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33
 EOF
+	echo 'r window=0+4096 copy_replay -bar=uio:/dev/$UIO -window=0+4096 -allow-write -helper=memcpy -len=33'
 	grid '-bar=uio:/dev/$UIO' small
 	cat <<'EOF'
-bind-uio --restore $SLOT || echo "=== bind-uio --restore failed"
-echo "=== start bind-uio --vfio"
-bind-uio --vfio $SLOT || echo "=== bind-uio --vfio failed"
+bind-uio --restore $SLOT || echo "=== bind-uio --restore $SLOT failed"
+echo "=== start bind-uio --vfio" >/dev/ttyS1
+bind-uio --vfio $SLOT || echo "=== bind-uio --vfio $SLOT failed"
+echo "=== driver $(drv)"
 EOF
+	echo 'r window=0+4096 copy_replay -bar=vfio:$SLOT,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33'
 	grid '-bar=vfio:$SLOT,bar=2' small
-	echo 'bind-uio --restore $SLOT || echo "=== bind-uio --restore failed"'
+	echo 'bind-uio --restore $SLOT || echo "=== bind-uio --restore $SLOT failed"'
+	echo 'echo "=== driver $(drv)"'
 } >"$cmds"
 missing=()
 for b in uio vfio; do
@@ -259,4 +268,12 @@ if ((${#missing[@]})); then
 	skip boot2 "not in this build: ${missing[*]}"
 elif [[ ${GUEST_ONLY:-boot2} == boot2 ]] && boot boot2 "$cmds" -d "$work/inputs" -q -device -q intel-iommu,intremap=on -a intel_iommu=on; then
 	judge boot2
+	drivers=$(sed -n 's/^=== driver //p' "$dir/out.log" | tr '\n' ' ')
+	if grep -q '^=== bind-uio .*failed' "$dir/out.log"; then
+		fail bind-uio "$(grep -B3 '^=== bind-uio .*failed' "$dir/out.log" | tr '\n' ' ')"
+	elif [[ $drivers == "uio_pci_generic vfio-pci none " ]]; then
+		pass "bind-uio: bound to uio_pci_generic, then vfio-pci, then back to no driver"
+	else
+		fail bind-uio "the drivers after each step were: $drivers (wanted uio_pci_generic, vfio-pci, none)"
+	fi
 fi
