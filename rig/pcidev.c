@@ -10,8 +10,9 @@
  * present only for prefetchable memory BARs. An I/O-port BAR's resource file
  * cannot be mapped (mmap gives ENODEV), so it is refused here first.
  *
- * No libpci here: the arm64 cross build has none, and uio needs only these
- * files. sysfs_root() is /sys, or MMIORIG_SYSFS for the tests' fake trees.
+ * No libpci here (the arm64 cross build has none, and uio and vfio need only
+ * these files) but the device's names, which pci_bar.c looks up where libpci
+ * is. sysfs_root() is /sys, or MMIORIG_SYSFS for the tests' fake trees.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -108,8 +109,18 @@ pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno)
 		}
 	fclose(f);
 	pcidev_driver(slot, d->driver, sizeof d->driver);
+	pcidev_names(d);
 	return 0;
 }
+
+#ifndef MMIORIG_LIBPCI
+/* Without libpci (pci_bar.c has the real one) a device has its ids only. */
+void
+pcidev_names(struct pcidev *d)
+{
+	d->names[0] = 0;
+}
+#endif
 
 /* Human size: "1 MiB", "16 KiB", "256 bytes". */
 static void
