@@ -68,6 +68,7 @@ const char fuzz_flags_help[] =
 "                         takes the plan from each input's byte 11 (corpora/README.md)\n"
 "  -max_copy_len=N        longest copy an input decodes to, 0..4096 (default 4096)\n"
 "  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
+"  -json=1                JSON lines instead of the text log\n"
 "Real devices (-bar=pci:, uio:, vfio:; docs/real-bars.md):\n"
 "  -window=OFFSET+LEN     the only BAR bytes the rig and the helper may touch (required);\n"
 "                         requests fall inside it, an access outside it is stopped\n"
@@ -83,7 +84,6 @@ const char fuzz_flags_help[] =
 "  The profile defaults to the mapping's (x86-uc or arm64-device uncached, wc for\n"
 "  ,wc); emulate is refused on a device (step and exec issue the helper's own\n"
 "  instructions). The switches also take =1 / =0 (copy_fuzzer: write -allow-write=1).\n"
-"  -json=1                JSON lines instead of the text log\n"
 "Numbers are decimal or 0x-hex; a leading 0 does not make them octal.\n";
 
 struct fuzz_opts *

@@ -241,6 +241,11 @@ const char *sysfs_root(void);
 void pcidev_driver(const char *slot, char *out, size_t n);
 /* Fill d from slot's sysfs files (vendor, device, resource, driver), without names. */
 int pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno);
+/* slot's PCI command register from its sysfs config file, -1 if unreadable. */
+int pcidev_command(const char *slot);
+/* d's vendor and device names from pci.ids through libpci (pci_bar.c), "" where
+ * the build has no libpci or the ids are unknown. */
+void pcidev_names(struct pcidev *d);
 /* Refuse what cannot or must not be mapped: no such BAR, an I/O-port BAR, a driver
  * not in the NULL-terminated list ("" = none bound); spec is -bar='s, for messages. */
 int pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers);

@@ -192,6 +192,25 @@ pci_open(struct bar *bar, const char *args, size_t size)
 	return pcidev_map(bar, &d, wc, spec);
 }
 
+void
+pcidev_names(struct pcidev *d)
+{
+	static struct pci_access *pacc; /* static: survives the longjmp */
+
+	d->names[0] = 0;
+	if (!(pacc = pci_alloc()))
+		return;
+	pacc->error = pci_on_error;
+	pacc->warning = pci_quiet;
+	pacc->debug = pci_quiet;
+	if (setjmp(pci_jmp) == 0 &&
+	    !pci_lookup_name(pacc, d->names, sizeof d->names,
+	                     PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+	                     d->vendor, d->device))
+		d->names[0] = 0;
+	pci_cleanup(pacc);
+}
+
 const struct bar_ops bar_pci = {
 	.name = "pci",
 	.desc = "a PCI memory BAR (libpci, sysfs resourceN): needs -window=, root",

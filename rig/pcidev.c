@@ -10,8 +10,9 @@
  * present only for prefetchable memory BARs. An I/O-port BAR's resource file
  * cannot be mapped (mmap gives ENODEV), so it is refused here first.
  *
- * No libpci here: the arm64 cross build has none, and uio needs only these
- * files. sysfs_root() is /sys, or MMIORIG_SYSFS for the tests' fake trees.
+ * No libpci here (the arm64 cross build has none, and uio and vfio need only
+ * these files) but the device's names, which pci_bar.c looks up where libpci
+ * is. sysfs_root() is /sys, or MMIORIG_SYSFS for the tests' fake trees.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,8 @@
 #define IORESOURCE_MEM      0x00000200u
 #define IORESOURCE_PREFETCH 0x00002000u
 #define IORESOURCE_MEM_64   0x00100000u
+/* The command register's Memory Space enable (PCI Local Bus spec, 6.2.2). */
+#define PCI_COMMAND_MEMORY  0x2
 
 const char *
 sysfs_root(void)
@@ -108,8 +111,35 @@ pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno)
 		}
 	fclose(f);
 	pcidev_driver(slot, d->driver, sizeof d->driver);
+	pcidev_names(d);
 	return 0;
 }
+
+int
+pcidev_command(const char *slot)
+{
+	char path[PATH_MAX];
+	uint8_t cmd[2];
+	int fd, n;
+
+	/* the configuration space's command register (PCI Local Bus spec, offset 4);
+	 * reading sysfs's config file is a config read, not a BAR access */
+	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/config", sysfs_root(), slot);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = (int)pread(fd, cmd, 2, 4);
+	close(fd);
+	return n == 2 ? cmd[0] | cmd[1] << 8 : -1;
+}
+
+#ifndef MMIORIG_LIBPCI
+/* Without libpci (pci_bar.c has the real one) a device has its ids only. */
+void
+pcidev_names(struct pcidev *d)
+{
+	d->names[0] = 0;
+}
+#endif
 
 /* Human size: "1 MiB", "16 KiB", "256 bytes". */
 static void
@@ -191,10 +221,17 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	char path[PATH_MAX], sz[32];
 	struct pcidev_state *st;
 	void *alias;
-	int fd, err;
+	int fd, err, cmd;
 
 	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/resource%u%s", sysfs_root(), d->slot,
 	         d->barno, wc ? "_wc" : "");
+	/* a BAR whose device does not decode memory answers nothing the helper asks */
+	if ((cmd = pcidev_command(d->slot)) >= 0 && !(cmd & PCI_COMMAND_MEMORY))
+		return rig_fail(ENODEV, "-bar=%s: %s does not decode memory (its command register's "
+		                "Memory Space bit is clear), so no access would reach BAR %u: "
+		                "enable it (echo 1 > %s/bus/pci/devices/%s/enable), or bind "
+		                "uio_pci_generic, which does (scripts/bind-uio %s)", spec, d->slot,
+		                d->barno, sysfs_root(), d->slot, d->slot);
 	if (wc && access(path, F_OK) != 0)
 		return rig_fail(ENOENT, "-bar=%s: %s does not exist: the kernel offers a "
 		                "write-combined mapping (resourceN_wc) only for prefetchable "

@@ -205,10 +205,10 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	bar->profile = "x86-uc";
 #endif
 	snprintf(v->text.banner, sizeof v->text.banner,
-	         "device %s [%04x:%04x]\n"
+	         "device %s [%04x:%04x]%s%s\n"
 	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
 	         "  mapping the VFIO device fd at offset 0x%llx (region %u), default profile %s\n",
-	         slot, d.vendor, d.device, barno, (unsigned long long)ri.size, d.mem64 ? "64" : "32",
+	         slot, d.vendor, d.device, d.names[0] ? " " : "", d.names, barno, (unsigned long long)ri.size, d.mem64 ? "64" : "32",
 	         d.prefetch ? "" : "non-", group_no, (unsigned long long)ri.offset, ri.index,
 	         bar->profile);
 	bar->banner = v->text.banner;

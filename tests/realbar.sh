@@ -35,7 +35,9 @@ fake_device() { # DIR SLOT
 	echo 0x0010 >"$d/device"
 	echo 0x010802 >"$d/class"
 	echo 0 >"$d/irq"
-	head -c 256 /dev/zero >"$d/config"
+	# config space: the command register (offset 4) with Memory Space on, as a
+	# bound uio_pci_generic (or an enabled device) leaves it
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(4) + bytes([6, 0]) + bytes(250))' >"$d/config"
 	printf '%s\n' \
 		'0x00000000fe000000 0x00000000fe003fff 0x0000000000140204' \
 		'0x0000000000000000 0x0000000000000000 0x0000000000000000' \
@@ -90,6 +92,11 @@ expect_exit "wc of a non-prefetchable BAR: refused" 3 $R -bar=pci:$SLOT,bar=0,wc
 expect_grep "missing _wc: says why" 'resource0_wc does not exist: .*only for prefetchable memory BARs, and BAR 0 is not prefetchable'
 expect_exit "the upper half of a 64-bit BAR: refused" 3 $R -bar=pci:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
+cp "$D/config" "$tmp/config"
+python3 -c 'import sys; sys.stdout.buffer.write(bytes(256))' >"$D/config"
+expect_exit "memory decoding off: refused" 3 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "memory decoding off: says how to enable it" 'does not decode memory .*echo 1 > .*/enable'
+cp "$tmp/config" "$D/config"
 ln -s ../../../../bus/pci/drivers/nvme "$D/driver"
 expect_exit "bound to a kernel driver: refused" 3 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "wrong driver: named, with the allowed ones" "bound to the kernel driver 'nvme'.*allowed: uio_pci_generic, vfio-pci, none"

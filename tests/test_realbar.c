@@ -74,6 +74,7 @@ fake_tree(void)
 	         "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
 	         "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
 	memset(buf, 0, 256);
+	buf[4] = 0x06; /* command: memory space and bus master on */
 	snprintf(res2, sizeof res2, "%s/config", dir);
 	fd = open(res2, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || write(fd, buf, 256) != 256 || close(fd) != 0)
