@@ -246,8 +246,8 @@ UIO=$(ls $D/uio 2>/dev/null | head -n 1)
 # the pci backend takes a device bound to uio_pci_generic too
 r window=0+4096 copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33
 EOF
-	echo 'r window=0+4096 copy_replay -bar=uio:/dev/$UIO -window=0+4096 -allow-write -helper=memcpy -len=33'
-	grid '-bar=uio:/dev/$UIO' small
+	echo 'r window=0+4096 copy_replay -bar=uio:/dev/$UIO,bar=2 -window=0+4096 -allow-write -helper=memcpy -len=33'
+	grid '-bar=uio:/dev/$UIO,bar=2' small
 	cat <<'EOF'
 bind-uio --restore $SLOT || echo "=== bind-uio --restore $SLOT failed"
 echo "=== start bind-uio --vfio" >/dev/ttyS1
