@@ -220,7 +220,7 @@ static void
 read_out(const char *path, uint64_t *base)
 {
 	FILE *f = open_or_die(path);
-	char line[1024];
+	char line[8192]; /* longer than any log line: a finding sentence, a replay line */
 	unsigned cur = 0, lineno = 0;
 
 	*base = UINT64_MAX;
@@ -276,9 +276,9 @@ read_out(const char *path, uint64_t *base)
 		if ((line[0] != 'S' && line[0] != 'L') || line[1] != ' ')
 			continue;
 		struct rec r = { .kind = line[0] };
-		char off[32], val[2 * MAX_WIDTH + 8], flags[16];
+		char off[32], val[256], flags[16]; /* val: 2 hex digits per byte, MAX_WIDTH bytes at most */
 		long long o;
-		if (sscanf(line + 2, "%u %31s %u %15s %u %15s %" SCNx64 " %200s", &r.seq, off, &r.width, r.cls,
+		if (sscanf(line + 2, "%u %31s %u %15s %u %15s %" SCNx64 " %255s", &r.seq, off, &r.width, r.cls,
 		           &r.elem, flags, &r.lanes, val) != 8 || !r.width || r.width > MAX_WIDTH) {
 			fprintf(stderr, "compare: %s:%u: not an access line: %s", path, lineno, line);
 			exit(2);
