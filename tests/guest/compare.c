@@ -40,7 +40,9 @@
  *                  whether a value mismatch hides a shape mismatch)
  *   -region=NAME   the memory region's name in the trace (default nvme-cmb)
  * Prints one line per failing request and a summary:
- *   runs=N requests=Q records=R accesses=D exact=E vector8=.. store-bytes=.. ...
+ *   runs=N requests=Q records=R accesses=D exact=E vector8=.. store-bytes=..
+ *   load-halves=.. elements=.. | accesses: exact=.. vector8=.. ... | tcg-outside=..
+ * (first the records each rule explained, then the device accesses each made)
  * (a run is one "=== req" section, one mark: a tool replaying a folder of
  * inputs makes many requests in one run, matched in order as one list; the
  * requests are its "# request" lines)
@@ -104,6 +106,7 @@ static const char *const rule_names[R_N] = { "vector8", "store-bytes", "load-hal
 
 static struct {
 	unsigned long requests, records, accesses, exact, rule[R_N], tcg_outside;
+	unsigned long acc[R_N + 1]; /* device accesses matched, by the rule that made them; [R_N]: exact */
 	unsigned long failed, unattributed, bad_values, fenced, rig_requests;
 } tot;
 
@@ -393,25 +396,37 @@ take(struct matcher *m, const struct rec *r, char kind, uint64_t off, unsigned s
 	return true;
 }
 
-/* One CPU access (a record, or an 8-byte piece, or an element) through the
- * misalignment rules; sets *used to the rule it needed. */
+/* One CPU access (a record, or an 8-byte piece of one, or an element) through
+ * the misalignment rules; sets *store_bytes or *load_halves when it needed
+ * one. Each device access it matches is counted under the innermost rule
+ * that produced it: a misalignment rule, else `outer` (the piece's rule,
+ * R_N for a whole record: exact). */
 static bool
 piece(struct matcher *m, const struct rec *r, uint64_t off, unsigned size, const uint8_t *bytes,
-      uint64_t known, bool *store_bytes, bool *load_halves)
+      uint64_t known, enum rule outer, bool *store_bytes, bool *load_halves)
 {
-	if (off % size == 0)
-		return take(m, r, r->kind, off, size, bytes, known, off, off + size);
+	if (off % size == 0) {
+		if (!take(m, r, r->kind, off, size, bytes, known, off, off + size))
+			return false;
+		tot.acc[outer]++;
+		return true;
+	}
 	if (r->kind == 'S') {
 		*store_bytes = true;
-		for (unsigned i = 0; i < size; i++)
+		for (unsigned i = 0; i < size; i++) {
 			if (!take(m, r, 'S', off + i, 1, bytes + i, known >> i & 1, off + i, off + i + 1))
 				return false;
+			tot.acc[R_STORE_BYTES]++;
+		}
 		return true;
 	}
 	*load_halves = true;
 	uint64_t a0 = off - off % size;
-	return take(m, r, 'L', a0, size, bytes, known, off, off + size) &&
-	       take(m, r, 'L', a0 + size, size, bytes, known, off, off + size);
+	if (!take(m, r, 'L', a0, size, bytes, known, off, off + size) ||
+	    !take(m, r, 'L', a0 + size, size, bytes, known, off, off + size))
+		return false;
+	tot.acc[R_LOAD_HALVES] += 2;
+	return true;
 }
 
 static void
@@ -428,13 +443,13 @@ match_record(struct matcher *m, const struct rec *r)
 		el = true;
 		for (unsigned i = 0; ok && i < r->width; i += e)
 			if (r->lanes >> i & 1)
-				ok = piece(m, r, off + i, e, r->val + i, r->known >> i, &sb, &lh);
+				ok = piece(m, r, off + i, e, r->val + i, r->known >> i, R_ELEMENTS, &sb, &lh);
 	} else if (r->width > 8) {
 		vec = true;
 		for (unsigned i = 0; ok && i < r->width; i += 8)
-			ok = piece(m, r, off + i, 8, r->val + i, r->known >> i, &sb, &lh);
+			ok = piece(m, r, off + i, 8, r->val + i, r->known >> i, R_VECTOR8, &sb, &lh);
 	} else {
-		ok = piece(m, r, off, r->width, r->val, r->known, &sb, &lh);
+		ok = piece(m, r, off, r->width, r->val, r->known, R_N, &sb, &lh);
 	}
 	if (!ok)
 		return;
@@ -586,7 +601,10 @@ main(int argc, char **argv)
 	       tot.accesses, tot.exact);
 	for (unsigned r = 0; r < R_N; r++)
 		printf(" %s=%lu", rule_names[r], tot.rule[r]);
-	printf(" tcg-outside=%lu fenced=%lu value-mismatches=%lu%s unattributed=%lu failed=%lu\n", tot.tcg_outside,
+	printf(" | accesses: exact=%lu", tot.acc[R_N]);
+	for (unsigned r = 0; r < R_N; r++)
+		printf(" %s=%lu", rule_names[r], tot.acc[r]);
+	printf(" | tcg-outside=%lu fenced=%lu value-mismatches=%lu%s unattributed=%lu failed=%lu\n", tot.tcg_outside,
 	       tot.fenced, tot.bad_values, check_values ? "" : " (values not compared)", tot.unattributed, tot.failed);
 	return tot.failed || tot.unattributed ? 1 : 0;
 }
