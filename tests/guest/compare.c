@@ -31,7 +31,9 @@
  * records, a dry run's, are not compared); fenced: as match, but records
  * outside the window are accesses the rig stopped (its fence) and must not
  * reach the device (counted, fenced); inwindow: every device access lies
- * in the window, records are not compared (a fuzzing run). Every device access must lie in
+ * in the window, records are not compared (a fuzzing run); readonly: as
+ * inwindow, and the device received reads only, at least one (a dry run that
+ * copies the window first). Every device access must lie in
  * the window unless a TCG split put it outside (counted, tcg-outside).
  *
  * Usage: compare [-v] [-no-values] [-region=NAME] TRACE OUT
@@ -481,22 +483,32 @@ check_request(unsigned n)
 		}
 		goto done;
 	}
-	if (!strcmp(q->expect, "inwindow")) {
+	if (!strcmp(q->expect, "inwindow") || !strcmp(q->expect, "readonly")) {
+		bool ro = q->expect[0] == 'r';
 		for (i = 0; i < q->dev.n; i++) {
 			const struct access *a = &q->dev.a[i];
+			char got[96];
+			say_access(got, sizeof got, a);
 			if (a->off < q->lo || a->off + a->size > q->hi) {
-				char got[96];
-				say_access(got, sizeof got, a);
 				printf("MISMATCH req %u: the device received an access outside the window: %s\n", n, got);
 				m.failed = true;
 				break;
 			}
+			if (ro && a->kind == 'S') {
+				printf("MISMATCH req %u: the device received a write: %s\n", n, got);
+				m.failed = true;
+				break;
+			}
+		}
+		if (ro && !q->dev.n) {
+			printf("MISMATCH req %u: the device received no read\n", n);
+			m.failed = true;
 		}
 		goto done;
 	}
 	bool fenced = !strcmp(q->expect, "fenced");
 	if (!fenced && strcmp(q->expect, "match") && strcmp(q->expect, "nowrite")) {
-		fprintf(stderr, "compare: request %u: unknown expect=%s (valid: match, nowrite, fenced, none, inwindow)\n", n,
+		fprintf(stderr, "compare: request %u: unknown expect=%s (valid: match, nowrite, fenced, none, inwindow, readonly)\n", n,
 		        q->expect);
 		exit(2);
 	}
