@@ -174,7 +174,7 @@ r 'window=0+4096 expect=none' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -h
 # -dry-run: nothing at all
 r 'window=0+4096 expect=none' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -dry-run -helper=memcpy -len=33
 # -dry-run -dry-run-read: the window is read (once), nothing is written
-r 'window=0x200+0x100 expect=readonly' copy_replay -bar=pci:$SLOT,bar=2 -window=0x200+0x100 -dry-run -dry-run-read -helper=memcpy -offset=0x210 -len=33
+r 'window=0x200+0x100 expect=readonly' copy_replay -bar=pci:$SLOT,bar=2 -window=0x200+0x100 -dry-run -dry-run-read -helper=memcpy -dir=from-device -offset=0x210 -len=33
 EOF
 	cat <<EOF
 # copy_fuzzer against the BAR, forked so it outlives its findings; a finding
