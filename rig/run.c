@@ -198,6 +198,11 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 			return rig_fail(ENOMEM, "allocating the saved window");
 		}
 	}
+	if (rig_real(rig) && cfg->model && strcmp(cfg->model, "plain")) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-model=%s describes a mock BAR's contents; on a real device "
+		                "the device answers for itself (leave -model= out)", cfg->model);
+	}
 	if ((err = devmodel_open(&rig->model, cfg->model, &rig->bar)) != 0) {
 		rig_close(rig);
 		return err;
@@ -311,6 +316,19 @@ rig_set_faults(struct rig *rig, const struct fault_plan *plan)
 
 	if ((err = fault_layer_check(&rig->faults, plan)) != 0)
 		return err;
+	/* a device answers for itself: what reached it cannot be dropped, and what it
+	 * returns cannot be changed; stopping or slowing the helper is honest */
+	for (unsigned i = 0; plan && rig_real(rig) && i < plan->n; i++) {
+		const struct fault_item *it = &plan->item[i];
+		char t[64];
+
+		if (it->kind == FAULT_DELAY || (it->kind == FAULT_REMOVE && it->mode == FAULT_SIGBUS))
+			continue;
+		fault_item_text(t, sizeof t, it);
+		return rig_fail(EINVAL, "-fault=%s cannot be injected on a real device: the rig "
+		                "cannot take back a store that reached it or change what it "
+		                "answers; there only delay@N:US and remove@N:sigbus are", t);
+	}
 	if (plan)
 		rig->faults.plan = *plan;
 	else

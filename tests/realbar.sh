@@ -129,6 +129,11 @@ else
 	skip "no permission on the resource file" "root, and no setpriv to run as another user"
 fi
 chmod 0600 "$D/resource2"
+expect_exit "a fault the device cannot take: refused" 2 $R $PCI $W -fault=flip@0:1 -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "fault refusal: says which can be injected" 'flip@0:1 cannot be injected on a real device.*delay@N:US and remove@N:sigbus'
+expect_exit "remove@N:sigbus on a device: the helper stopped, a finding" 1 $R $PCI $W -fault=remove@0:sigbus -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_exit "-model= on a device: refused" 2 $R $PCI $W -model=regs:examples/doorbell-fifo.regs -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "-model= refusal: says why" 'on a real device the device answers for itself'
 expect_exit "-allow-write on the mock: refused" 2 $R -allow-write -helper=mmio-copy -len=8
 expect_grep "-allow-write on the mock: says it is for devices" 'is for a real device'
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
