@@ -169,12 +169,12 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 			return err;
 		}
 	}
-	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window || cfg->allow_write) &&
-	    !bar_is_real(&rig->bar)) {
+	/* (allow_write asks for nothing memory does not already do: it is taken) */
+	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window) && !bar_is_real(&rig->bar)) {
 		err = rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
 		               "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
-		               : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
-		               "save-window" : "allow-write", rig->bar.ops->name);
+		               : cfg->dry_run_read ? "dry-run-read" : "save-window",
+		               rig->bar.ops->name);
 		rig_close(rig);
 		return err;
 	}
@@ -183,8 +183,9 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return rig_fail(EINVAL, "-dry-run-read fills -dry-run's copy: give -dry-run too");
 	}
 	if (bar_is_real(&rig->bar)) {
-		snprintf(rig->banner, sizeof rig->banner, "%s",
-		         rig->bar.banner ? rig->bar.banner : "");
+		/* a backend without a description is the mock standing in for a device */
+		snprintf(rig->banner, sizeof rig->banner, "%s", rig->bar.banner ? rig->bar.banner
+		         : "device: the mock BAR behaving as a device (memory, no hardware)\n");
 		if ((err = device_setup(rig, cfg)) != 0 ||
 		    (cfg->dry_run && (err = dry_run_setup(rig, cfg)) != 0)) {
 			rig_close(rig);
@@ -256,19 +257,19 @@ banner_finish(struct rig *rig)
 	size_t n = strlen(rig->banner);
 
 	snprintf(rig->banner + n, sizeof rig->banner - n,
-		         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
-		         "  %s%s\n",
-		         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
-		         (unsigned long long)(b->win_hi - b->win_lo),
-		         b->read_only ? "read-only: stores are refused (-allow-write lets them "
-		                        "through)" : "writable (-allow-write): stores reach the device",
-		         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy "
-		                        "of the window, read from the device once before the first "
-		                        "request; nothing else reaches the device" :
-		         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; "
-		                        "nothing reaches the device" :
-		         rig->save_window ? "\n  the window is saved before each request and "
-		                            "restored after it (-save-window)" : "");
+	         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
+	         "  %s%s\n",
+	         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
+	         (unsigned long long)(b->win_hi - b->win_lo),
+	         b->read_only ? "read-only: stores are refused (-allow-write lets them through)"
+	                      : "writable (-allow-write): stores reach the device",
+	         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy of "
+	                      "the window, read from the device once before the first request; "
+	                      "nothing else reaches the device" :
+	         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; nothing "
+	                      "reaches the device" :
+	         rig->save_window ? "\n  the window is saved before each request and restored "
+	                            "after it (-save-window)" : "");
 }
 
 void

@@ -134,8 +134,9 @@ expect_grep "fault refusal: says which can be injected" 'flip@0:1 cannot be inje
 expect_exit "remove@N:sigbus on a device: the helper stopped, a finding" 1 $R $PCI $W -fault=remove@0:sigbus -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_exit "-model= on a device: refused" 2 $R $PCI $W -model=regs:examples/doorbell-fifo.regs -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "-model= refusal: says why" 'on a real device the device answers for itself'
-expect_exit "-allow-write on the mock: refused" 2 $R -allow-write -helper=mmio-copy -len=8
-expect_grep "-allow-write on the mock: says it is for devices" 'is for a real device'
+expect_exit "-allow-write on the mock: taken (memory is writable anyway)" 0 $R -allow-write -helper=mmio-copy -len=8
+expect_exit "-dry-run on the mock: refused" 2 $R -dry-run -helper=mmio-copy -len=8
+expect_grep "-dry-run on the mock: says it is for devices" 'is for a real device'
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
