@@ -58,7 +58,7 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 	const char *name = b->ops->name;
 
 	if (!b->win_given)
-		return rig_fail(EINVAL, "-bar=%s is a real device: give the window the rig may "
+		return rig_fail(EINVAL, "-bar=%s is a device, not memory: give the window the rig may "
 		                "touch, -window=OFFSET+LEN (the BAR is %zu bytes, 0x%zx); nothing "
 		                "outside it is accessed", cfg->bar, b->size, b->size);
 	if (!cfg->allow_write)

@@ -77,7 +77,7 @@ expect_grep "-bar=help: pci and its arguments" 'pci .*libpci'
 
 # --- refusals -----------------------------------------------------------------
 expect_exit "no window: refused (usage)" 2 $R $PCI -helper=mmio-copy -len=8 -dir=from-device
-expect_grep "no window: says -window=" 'is a real device: give the window .*-window=OFFSET\+LEN'
+expect_grep "no window: says -window=" 'is a device, not memory: give the window .*-window=OFFSET\+LEN'
 expect_exit "window past the BAR: refused" 2 $R $PCI -window=0xff000+0x2000 -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "window past the BAR: names the BAR's size" 'ends past the BAR \(1048576 bytes'
 expect_exit "window=LO-HI past the BAR: refused" 2 $R $PCI,window=0-0x100001 -helper=mmio-copy -len=8 -dir=from-device
