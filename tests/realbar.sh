@@ -274,8 +274,9 @@ S=$tmp/bsys
 fake_device "$S" $SLOT
 BD=$S/bus/pci/devices/$SLOT
 mkdir -p "$S/bus/pci/drivers/vfio-pci"
-export MMIORIG_STATE_DIR=$tmp/run MMIORIG_MOUNTS=$tmp/mounts
+export MMIORIG_STATE_DIR=$tmp/run MMIORIG_MOUNTS=$tmp/mounts MMIORIG_SWAPS=$tmp/swaps
 : >"$MMIORIG_MOUNTS"
+: >"$MMIORIG_SWAPS"
 ln -s ../../../../bus/pci/drivers/nvme "$BD/driver"
 drv() { basename "$(readlink "$BD/driver" 2>/dev/null)" 2>/dev/null; }
 expect_exit "bind-uio: binds uio_pci_generic" 0 $B --sysfs "$S" $SLOT
@@ -305,6 +306,10 @@ expect_exit "bind-uio: a mounted NVMe namespace: refused" 1 $B --sysfs "$S" $SLO
 expect_grep "bind-uio: names the mounted device" 'block device nvme0n1 is mounted: /dev/nvme0n1p1 on /data'
 expect_true "bind-uio: refused means untouched" "driver is '$(drv)'" test "$(drv)" = nvme
 : >"$MMIORIG_MOUNTS"
+printf 'Filename Type Size Used Priority\n/dev/nvme0n1p1 partition 1024 0 -2\n' >"$MMIORIG_SWAPS"
+expect_exit "bind-uio: swap on the namespace: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: names the swap" 'nvme0n1 holds swap space'
+: >"$MMIORIG_SWAPS"
 mkdir -p "$BD/nvme/nvme0/nvme0n1/holders/dm-0"
 expect_exit "bind-uio: a namespace held by dm: refused" 1 $B --sysfs "$S" $SLOT
 expect_grep "bind-uio: names the holder" 'nvme0n1 is held by dm-0'
