@@ -20,14 +20,28 @@
 
 #include "internal.h"
 
+/* Whether the bytes a moves lie outside [lo, hi): its enabled lanes, so a masked
+ * access whose disabled lanes hang over the window's edge (which the CPU does not
+ * access) goes ahead; an access without lanes counts whole. */
+static bool
+outside(const struct fence *f, const struct dev_access *a)
+{
+	unsigned first = 0, last = a->width ? a->width - 1u : 0;
+
+	if (a->lanes && a->width <= 64) {
+		first = (unsigned)__builtin_ctzll(a->lanes);
+		last = 63u - (unsigned)__builtin_clzll(a->lanes);
+	}
+	return a->off + first < f->lo || a->off + last >= f->hi;
+}
+
 static struct dev_result
 fence_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
 {
 	struct fence *f = m->priv;
 
 	if (a->phase != DEV_AFTER && !f->stopped &&
-	    (a->off < f->lo || a->off + a->width > f->hi ||
-	     (f->read_only && a->kind == MMIO_STORE))) {
+	    (outside(f, a) || (f->read_only && a->kind == MMIO_STORE))) {
 		f->stopped = true;
 		f->at = *a;
 		return (struct dev_result){ .outcome = DEV_FAULT, .signo = SIGXCPU,
@@ -86,7 +100,7 @@ fence_text(char *buf, size_t n, const struct fence *f)
 {
 	const struct dev_access *a = &f->at;
 
-	if (a->kind == MMIO_STORE && a->off >= f->lo && a->off + a->width <= f->hi)
+	if (a->kind == MMIO_STORE && !outside(f, a))
 		snprintf(buf, n, "stopped before a %u-byte store at 0x%llx: the device is "
 		         "read-only here (-allow-write lets stores through); it was not performed",
 		         a->width, (unsigned long long)a->off);

@@ -58,7 +58,7 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 	const char *name = b->ops->name;
 
 	if (!b->win_given)
-		return rig_fail(EINVAL, "-bar=%s is a real device: give the window the rig may "
+		return rig_fail(EINVAL, "-bar=%s is a device, not memory: give the window the rig may "
 		                "touch, -window=OFFSET+LEN (the BAR is %zu bytes, 0x%zx); nothing "
 		                "outside it is accessed", cfg->bar, b->size, b->size);
 	if (!cfg->allow_write)
@@ -169,12 +169,12 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 			return err;
 		}
 	}
-	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window || cfg->allow_write) &&
-	    !bar_is_real(&rig->bar)) {
+	/* (allow_write asks for nothing memory does not already do: it is taken) */
+	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window) && !bar_is_real(&rig->bar)) {
 		err = rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
 		               "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
-		               : cfg->dry_run_read ? "dry-run-read" : cfg->save_window ?
-		               "save-window" : "allow-write", rig->bar.ops->name);
+		               : cfg->dry_run_read ? "dry-run-read" : "save-window",
+		               rig->bar.ops->name);
 		rig_close(rig);
 		return err;
 	}
@@ -183,8 +183,9 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return rig_fail(EINVAL, "-dry-run-read fills -dry-run's copy: give -dry-run too");
 	}
 	if (bar_is_real(&rig->bar)) {
-		snprintf(rig->banner, sizeof rig->banner, "%s",
-		         rig->bar.banner ? rig->bar.banner : "");
+		/* a backend without a description is the mock standing in for a device */
+		snprintf(rig->banner, sizeof rig->banner, "%s", rig->bar.banner ? rig->bar.banner
+		         : "device: the mock BAR behaving as a device (memory, no hardware)\n");
 		if ((err = device_setup(rig, cfg)) != 0 ||
 		    (cfg->dry_run && (err = dry_run_setup(rig, cfg)) != 0)) {
 			rig_close(rig);
@@ -197,6 +198,11 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 			rig_close(rig);
 			return rig_fail(ENOMEM, "allocating the saved window");
 		}
+	}
+	if (rig_real(rig) && cfg->model && strcmp(cfg->model, "plain")) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-model=%s describes a mock BAR's contents; on a real device "
+		                "the device answers for itself (leave -model= out)", cfg->model);
 	}
 	if ((err = devmodel_open(&rig->model, cfg->model, &rig->bar)) != 0) {
 		rig_close(rig);
@@ -251,19 +257,19 @@ banner_finish(struct rig *rig)
 	size_t n = strlen(rig->banner);
 
 	snprintf(rig->banner + n, sizeof rig->banner - n,
-		         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
-		         "  %s%s\n",
-		         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
-		         (unsigned long long)(b->win_hi - b->win_lo),
-		         b->read_only ? "read-only: stores are refused (-allow-write lets them "
-		                        "through)" : "writable (-allow-write): stores reach the device",
-		         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy "
-		                        "of the window, read from the device once before the first "
-		                        "request; nothing else reaches the device" :
-		         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; "
-		                        "nothing reaches the device" :
-		         rig->save_window ? "\n  the window is saved before each request and "
-		                            "restored after it (-save-window)" : "");
+	         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
+	         "  %s%s\n",
+	         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
+	         (unsigned long long)(b->win_hi - b->win_lo),
+	         b->read_only ? "read-only: stores are refused (-allow-write lets them through)"
+	                      : "writable (-allow-write): stores reach the device",
+	         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy of "
+	                      "the window, read from the device once before the first request; "
+	                      "nothing else reaches the device" :
+	         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; nothing "
+	                      "reaches the device" :
+	         rig->save_window ? "\n  the window is saved before each request and restored "
+	                            "after it (-save-window)" : "");
 }
 
 void
@@ -311,6 +317,19 @@ rig_set_faults(struct rig *rig, const struct fault_plan *plan)
 
 	if ((err = fault_layer_check(&rig->faults, plan)) != 0)
 		return err;
+	/* a device answers for itself: what reached it cannot be dropped, and what it
+	 * returns cannot be changed; stopping or slowing the helper is honest */
+	for (unsigned i = 0; plan && rig_real(rig) && i < plan->n; i++) {
+		const struct fault_item *it = &plan->item[i];
+		char t[64];
+
+		if (it->kind == FAULT_DELAY || (it->kind == FAULT_REMOVE && it->mode == FAULT_SIGBUS))
+			continue;
+		fault_item_text(t, sizeof t, it);
+		return rig_fail(EINVAL, "-fault=%s cannot be injected on a real device: the rig "
+		                "cannot take back a store that reached it or change what it "
+		                "answers; there only delay@N:US and remove@N:sigbus are", t);
+	}
 	if (plan)
 		rig->faults.plan = *plan;
 	else

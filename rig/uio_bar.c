@@ -86,7 +86,7 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	char dir[PATH_MAX], path[PATH_MAX + 64], name[64] = "";
-	unsigned long long size = 0, addr = 0;
+	unsigned long long size = 0, addr = 0, inpage = 0;
 	struct pcidev_state *st;
 	off_t off = (off_t)u->map * (off_t)page;
 	void *alias;
@@ -99,6 +99,11 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 		return rig_fail(ENODEV, "-bar=%s: %s has no size", spec, path);
 	snprintf(path, sizeof path, "%s/addr", dir);
 	attr_hex(path, &addr);
+	/* a region that starts inside its page is mapped from the page's start */
+	snprintf(path, sizeof path, "%s/offset", dir);
+	if (attr_hex(path, &inpage) && inpage)
+		return rig_fail(ENOTSUP, "-bar=%s: map %u starts 0x%llx bytes into its page; the "
+		                "rig maps regions that start on a page", spec, u->map, inpage);
 	if (size % page || size > (1ull << 30))
 		return rig_fail(ENOTSUP, "-bar=%s: map %u is %llu bytes; the rig maps regions that "
 		                "are a multiple of the page size (%zu) up to 1 GiB", spec, u->map,

@@ -77,7 +77,7 @@ expect_grep "-bar=help: pci and its arguments" 'pci .*libpci'
 
 # --- refusals -----------------------------------------------------------------
 expect_exit "no window: refused (usage)" 2 $R $PCI -helper=mmio-copy -len=8 -dir=from-device
-expect_grep "no window: says -window=" 'is a real device: give the window .*-window=OFFSET\+LEN'
+expect_grep "no window: says -window=" 'is a device, not memory: give the window .*-window=OFFSET\+LEN'
 expect_exit "window past the BAR: refused" 2 $R $PCI -window=0xff000+0x2000 -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "window past the BAR: names the BAR's size" 'ends past the BAR \(1048576 bytes'
 expect_exit "window=LO-HI past the BAR: refused" 2 $R $PCI,window=0-0x100001 -helper=mmio-copy -len=8 -dir=from-device
@@ -129,8 +129,14 @@ else
 	skip "no permission on the resource file" "root, and no setpriv to run as another user"
 fi
 chmod 0600 "$D/resource2"
-expect_exit "-allow-write on the mock: refused" 2 $R -allow-write -helper=mmio-copy -len=8
-expect_grep "-allow-write on the mock: says it is for devices" 'is for a real device'
+expect_exit "a fault the device cannot take: refused" 2 $R $PCI $W -fault=flip@0:1 -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "fault refusal: says which can be injected" 'flip@0:1 cannot be injected on a real device.*delay@N:US and remove@N:sigbus'
+expect_exit "remove@N:sigbus on a device: the helper stopped, a finding" 1 $R $PCI $W -fault=remove@0:sigbus -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_exit "-model= on a device: refused" 2 $R $PCI $W -model=regs:examples/doorbell-fifo.regs -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "-model= refusal: says why" 'on a real device the device answers for itself'
+expect_exit "-allow-write on the mock: taken (memory is writable anyway)" 0 $R -allow-write -helper=mmio-copy -len=8
+expect_exit "-dry-run on the mock: refused" 2 $R -dry-run -helper=mmio-copy -len=8
+expect_grep "-dry-run on the mock: says it is for devices" 'is for a real device'
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
@@ -268,8 +274,9 @@ S=$tmp/bsys
 fake_device "$S" $SLOT
 BD=$S/bus/pci/devices/$SLOT
 mkdir -p "$S/bus/pci/drivers/vfio-pci"
-export MMIORIG_STATE_DIR=$tmp/run MMIORIG_MOUNTS=$tmp/mounts
+export MMIORIG_STATE_DIR=$tmp/run MMIORIG_MOUNTS=$tmp/mounts MMIORIG_SWAPS=$tmp/swaps
 : >"$MMIORIG_MOUNTS"
+: >"$MMIORIG_SWAPS"
 ln -s ../../../../bus/pci/drivers/nvme "$BD/driver"
 drv() { basename "$(readlink "$BD/driver" 2>/dev/null)" 2>/dev/null; }
 expect_exit "bind-uio: binds uio_pci_generic" 0 $B --sysfs "$S" $SLOT
@@ -299,6 +306,10 @@ expect_exit "bind-uio: a mounted NVMe namespace: refused" 1 $B --sysfs "$S" $SLO
 expect_grep "bind-uio: names the mounted device" 'block device nvme0n1 is mounted: /dev/nvme0n1p1 on /data'
 expect_true "bind-uio: refused means untouched" "driver is '$(drv)'" test "$(drv)" = nvme
 : >"$MMIORIG_MOUNTS"
+printf 'Filename Type Size Used Priority\n/dev/nvme0n1p1 partition 1024 0 -2\n' >"$MMIORIG_SWAPS"
+expect_exit "bind-uio: swap on the namespace: refused" 1 $B --sysfs "$S" $SLOT
+expect_grep "bind-uio: names the swap" 'nvme0n1 holds swap space'
+: >"$MMIORIG_SWAPS"
 mkdir -p "$BD/nvme/nvme0/nvme0n1/holders/dm-0"
 expect_exit "bind-uio: a namespace held by dm: refused" 1 $B --sysfs "$S" $SLOT
 expect_grep "bind-uio: names the holder" 'nvme0n1 is held by dm-0'

@@ -106,10 +106,17 @@ file_byte(uint32_t off)
 static unsigned
 file_changed(uint32_t lo, uint32_t hi)
 {
+	static uint8_t buf[BAR_BYTES];
 	unsigned n = 0;
+	int fd = open(res2, O_RDONLY);
 
+	if (fd < 0 || pread(fd, buf, hi - lo, lo) != (ssize_t)(hi - lo)) {
+		t_fail("fake-tree", "reading %s", res2);
+		exit(1);
+	}
+	close(fd);
 	for (uint32_t o = lo; o < hi; o++)
-		n += file_byte(o) != orig_byte(o);
+		n += buf[o - lo] != orig_byte(o);
 	return n;
 }
 
