@@ -41,7 +41,12 @@ static struct {
 
 const char *const fuzz_rig_flags[] = {
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"max_copy_len", "timeout", "json", "fault", NULL,
+	"max_copy_len", "timeout", "json", "fault", "window", "allow-write", "dry-run",
+	"dry-run-read", "save-window", NULL,
+};
+
+const char *const fuzz_rig_switches[] = {
+	"allow-write", "dry-run", "dry-run-read", "save-window", NULL,
 };
 
 const char fuzz_flags_help[] =
@@ -64,6 +69,21 @@ const char fuzz_flags_help[] =
 "  -max_copy_len=N        longest copy an input decodes to, 0..4096 (default 4096)\n"
 "  -bar_size=BYTES        mock BAR size, a multiple of the page size (default 65536)\n"
 "  -json=1                JSON lines instead of the text log\n"
+"Real devices (-bar=pci:, uio:, vfio:; docs/real-bars.md):\n"
+"  -window=OFFSET+LEN     the only BAR bytes the rig and the helper may touch (required);\n"
+"                         requests fall inside it, an access outside it is stopped\n"
+"                         before it is performed and ends the request\n"
+"  -allow-write           let stores reach the device (read-only otherwise: a to-device\n"
+"                         or within request is refused before the helper runs)\n"
+"  -dry-run               run the helper on a copy of the window (zeros), print what\n"
+"                         would have been issued, touch nothing\n"
+"  -dry-run-read          with -dry-run: fill the copy with the window's bytes, read\n"
+"                         from the device once\n"
+"  -save-window           read the window before each request and write it back after\n"
+"                         (needs -allow-write; reads have side effects on devices)\n"
+"  The profile defaults to the mapping's (x86-uc or arm64-device uncached, wc for\n"
+"  ,wc); emulate is refused on a device (step and exec issue the helper's own\n"
+"  instructions). The switches also take =1 / =0 (copy_fuzzer: write -allow-write=1).\n"
 "Numbers are decimal or 0x-hex; a leading 0 does not make them octal.\n";
 
 struct fuzz_opts *
@@ -112,8 +132,14 @@ fuzz_check_flags(const char *tool, int argc, char **argv, const char *const *val
 	for (a = 1; a < argc; a++) {
 		if (argv[a][0] != '-')
 			continue;
+		bool on, is_switch = false;
+
 		for (k = 0; valid[k] && !fuzz_flag(argv[a], valid[k]); k++)
 			;
+		for (int sw = 0; !valid[k] && !is_switch && fuzz_rig_switches[sw]; sw++)
+			is_switch = fuzz_switch(argv[a], fuzz_rig_switches[sw], &on);
+		if (is_switch)
+			continue;
 		if (valid[k])
 			continue;
 		fprintf(stderr, "%s: unknown flag '%s' (valid: ", tool, argv[a]);
@@ -206,6 +232,36 @@ select_profiles(const char *spec)
 }
 
 bool
+fuzz_switch(const char *arg, const char *name, bool *on)
+{
+	const char *v = fuzz_flag(arg, name);
+
+	if (arg[0] == '-' && arg[1] == '-')
+		arg++;
+	if (arg[0] == '-' && !strcmp(arg + 1, name)) {
+		*on = true;
+		return true;
+	}
+	if (!v)
+		return false;
+	*on = strcmp(v, "0") != 0;
+	return true;
+}
+
+/* "OFFSET+LEN" into *off, *len (len > 0). */
+static bool
+parse_window(const char *v, unsigned long long *off, unsigned long long *len)
+{
+	char buf[64], *plus;
+
+	snprintf(buf, sizeof buf, "%s", v);
+	if (!(plus = strchr(buf, '+')))
+		return false;
+	*plus = 0;
+	return fuzz_parse_u64(buf, off) && fuzz_parse_u64(plus + 1, len) && *len > 0;
+}
+
+bool
 fuzz_parse_u64(const char *v, unsigned long long *out)
 {
 	bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
@@ -247,7 +303,9 @@ list_exit(const char *what)
 int
 fuzz_init(int argc, char **argv, const char **unknown)
 {
-	const char *helper_spec = NULL, *profile_spec = "arm64-device", *rules = NULL, *v;
+	const char *helper_spec = NULL, *profile_spec = NULL, *rules = NULL, *v;
+	unsigned long long woff = 0, wlen = 0;
+	bool allow_write = false, dry_run = false, dry_run_read = false, save_window = false;
 	struct rig_config cfg;
 	char libs[4096], *tok, *save = NULL;
 	const struct mmio_helper *const *all;
@@ -315,6 +373,17 @@ fuzz_init(int argc, char **argv, const char **unknown)
 				fprintf(stderr, "error: %s\n", rig_error());
 				return EXIT_USAGE;
 			}
+		} else if ((v = fuzz_flag(argv[a], "window"))) {
+			if (!parse_window(v, &woff, &wlen)) {
+				fprintf(stderr, "error: -window=%s: expected OFFSET+LEN, BAR offset and "
+				        "byte count (decimal or 0x-hex, LEN > 0), e.g. -window=0+4096\n", v);
+				return EXIT_USAGE;
+			}
+		} else if (fuzz_switch(argv[a], "allow-write", &allow_write) ||
+		           fuzz_switch(argv[a], "dry-run", &dry_run) ||
+		           fuzz_switch(argv[a], "dry-run-read", &dry_run_read) ||
+		           fuzz_switch(argv[a], "save-window", &save_window)) {
+			continue;
 		} else if ((v = fuzz_flag(argv[a], "json"))) {
 			fz.opt.format = strcmp(v, "0") ? OUT_JSON : OUT_TEXT;
 		} else if (unknown && !*unknown && argv[a][0] == '-') {
@@ -329,6 +398,38 @@ fuzz_init(int argc, char **argv, const char **unknown)
 		for (i = 0; i < nall && fz.nhelpers < MAX_SELECTED; i++)
 			fz.helpers[fz.nhelpers++] = all[i];
 	}
+	if (profile_spec && !strcmp(profile_spec, "help"))
+		select_profiles(profile_spec); /* lists them and exits */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.bar = fz.opt.bar;
+	cfg.model = fz.opt.model;
+	cfg.bar_size = fz.opt.bar_size;
+	cfg.strategy = fz.opt.strategy;
+	cfg.window_off = woff;
+	cfg.window_len = wlen;
+	cfg.allow_write = allow_write;
+	cfg.dry_run = dry_run;
+	cfg.dry_run_read = dry_run_read;
+	cfg.save_window = save_window;
+	fz.opt.window_off = woff;
+	fz.opt.window_len = wlen;
+	fz.opt.allow_write = allow_write;
+	fz.opt.dry_run = dry_run;
+	fz.opt.dry_run_read = dry_run_read;
+	fz.opt.save_window = save_window;
+	if ((err = rig_open(&fz.rig, &cfg)) != 0) {
+		fprintf(stderr, "error: %s\n", rig_error());
+		/* a bad name, argument or size is the user's; anything else (the device:
+		 * its driver, permissions, lockdown, mapping) the rig's */
+		return err == -EINVAL || err == -ERANGE ? EXIT_USAGE : EXIT_RIG;
+	}
+	/* the device's description, before the first access */
+	if (rig_banner(fz.rig))
+		fprintf(stderr, "%s", rig_banner(fz.rig));
+	/* the profile the mapping calls for, unless one was asked for */
+	if (!profile_spec)
+		profile_spec = rig_default_profile(fz.rig) ? rig_default_profile(fz.rig)
+		                                           : "arm64-device";
 	if ((err = select_profiles(profile_spec)) != 0)
 		return err;
 	fz.rules = rules;
@@ -337,15 +438,6 @@ fuzz_init(int argc, char **argv, const char **unknown)
 			fprintf(stderr, "error: %s\n", rig_error());
 			return EXIT_USAGE;
 		}
-	cfg.bar = fz.opt.bar;
-	cfg.model = fz.opt.model;
-	cfg.bar_size = fz.opt.bar_size;
-	cfg.strategy = fz.opt.strategy;
-	if ((err = rig_open(&fz.rig, &cfg)) != 0) {
-		fprintf(stderr, "error: %s\n", rig_error());
-		/* a bad name, argument or size is the user's; anything else the rig's */
-		return err == -EINVAL || err == -ERANGE ? EXIT_USAGE : EXIT_RIG;
-	}
 	fz.opt.strategy = rig_strategy(fz.rig);
 	if (rig_set_faults(fz.rig, &fz.plan) != 0) {
 		fprintf(stderr, "error: %s\n", rig_error());
@@ -673,6 +765,15 @@ print_replay_cmd(FILE *out, const struct mmio_request *q, const struct profile *
 		fprintf(out, " -bar_size=%zu", fz.opt.bar_size);
 	if (fz.opt.bar)
 		fprintf(out, " -bar=%s", fz.opt.bar);
+	if (fz.opt.window_len)
+		fprintf(out, " -window=0x%llx+%llu", (unsigned long long)fz.opt.window_off,
+		        (unsigned long long)fz.opt.window_len);
+	if (fz.opt.allow_write)
+		fprintf(out, " -allow-write");
+	if (fz.opt.dry_run)
+		fprintf(out, " -dry-run%s", fz.opt.dry_run_read ? " -dry-run-read" : "");
+	if (fz.opt.save_window)
+		fprintf(out, " -save-window");
 	if (fz.opt.model)
 		fprintf(out, " -model=%s", fz.opt.model);
 	fuzz_request_args(args, sizeof args, q, p->name);
@@ -820,7 +921,7 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		nf = in.routine ? 0 : check_request(&judged, p, f);
 	}
 	nerr = check_errors(f, nf) + in.ndamage + in.damage_lost + (in.signalled ? 1 : 0) +
-	       (in.over_budget ? 1 : 0);
+	       (in.over_budget ? 1 : 0) + (in.stopped ? 1 : 0);
 	features(&in, f, nf);
 	fuzz_feature(mix(0xfa17, (uint32_t)outcome | (uint32_t)in.nfaults << 4 |
 	                 (uint32_t)(in.ndamage < 15 ? in.ndamage : 15) << 8));
@@ -833,6 +934,10 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		out_request(out, fz.opt.format, q, p->name, strategy);
 		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);
 		out_findings(out, fz.opt.format, f, nf);
+		if (in.stopped && fz.opt.format == OUT_JSON)
+			fprintf(out, "{\"stopped\":\"%s\"}\n", in.stop_why);
+		else if (in.stopped)
+			fprintf(out, "! stopped error: %s; the helper went no further\n", in.stop_why);
 		out_damage(out, fz.opt.format, &in);
 		out_faults(out, fz.opt.format, &in);
 		if (in.plan->n || in.signalled || in.ndamage || fz.opt.model || in.routine)

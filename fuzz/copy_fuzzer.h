@@ -48,6 +48,9 @@ struct fuzz_opts {
 	const char *svg_path;      /* replay: write the judged request's access map here */
 	const char *html_path;     /* replay: write its HTML page here */
 	int picture_errors;        /* pictures that could not be written */
+	/* real devices: as given (rig_config has their meaning), for the replay line */
+	uint64_t window_off, window_len; /* -window=OFFSET+LEN, len 0 = not given */
+	bool allow_write, dry_run, dry_run_read, save_window;
 };
 
 /* The flags both drivers share, for --help texts. */
@@ -143,6 +146,10 @@ int fuzz_check_flags(const char *tool, int argc, char **argv, const char *const 
 /* Names of the rig flags fuzz_init takes, NULL-terminated (for the drivers'
  * unknown-flag checks). */
 extern const char *const fuzz_rig_flags[];
+/* Those of them that are switches: -name alone means -name=1. */
+extern const char *const fuzz_rig_switches[];
+/* Whether arg is switch `name` (-name, --name, -name=V); *on = V != "0". */
+bool fuzz_switch(const char *arg, const char *name, bool *on);
 
 /* Parse "decimal or 0x-hex" into *out; false if v is not such a number. */
 bool fuzz_parse_u64(const char *v, unsigned long long *out);

@@ -48,7 +48,7 @@ static const char usage[] =
 static const char *const sweep_flags[] = {
 	"max_len", "offsets", "misaligns", "dir", "svg", "lines",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"timeout", "json", NULL,
+	"timeout", "json", "window", NULL,
 };
 
 struct rule_stat {
@@ -179,6 +179,20 @@ main(int argc, char **argv)
 		        SRC_BASE - DEV_BASE, max_len, rig_bar_size(rig));
 		return EXIT_USAGE;
 	}
+	if (rig_real(rig)) {
+		uint64_t wlo, whi, need = (h->copy[MMIO_WITHIN] && !rig_read_only(rig))
+		                          ? SRC_BASE + noff + nmis + max_len : DEV_BASE + noff + max_len;
+
+		/* on a device the grid stays inside the window like every request */
+		rig_window(rig, &wlo, &whi);
+		if (wlo > DEV_BASE || whi < need) {
+			fprintf(stderr, "copy_sweep: the grid touches BAR offsets 0x%x-0x%llx, which must "
+			        "lie inside the window 0x%llx-0x%llx: -window=0x%x+%llu\n", DEV_BASE,
+			        (unsigned long long)need, (unsigned long long)wlo,
+			        (unsigned long long)whi, DEV_BASE, (unsigned long long)(need - DEV_BASE));
+			return EXIT_USAGE;
+		}
+	}
 	if (only != MMIO_NDIR && !h->copy[only]) {
 		fprintf(stderr, "copy_sweep: helper %s does not copy %s\n", h->name, dir_name(only));
 		return EXIT_USAGE;
@@ -196,6 +210,9 @@ main(int argc, char **argv)
 
 	for (d = 0; d < MMIO_NDIR; d++) {
 		if (!h->copy[d] || (only != MMIO_NDIR && d != (unsigned)only))
+			continue;
+		/* a read-only device takes from-device copies only */
+		if (rig_read_only(rig) && d != MMIO_FROM_DEVICE)
 			continue;
 		for (len = 0; len <= max_len; len++)
 			for (off = 0; off < noff; off++)
@@ -243,7 +260,10 @@ main(int argc, char **argv)
 						s->mis |= 1ull << mis;
 					}
 					c->rules |= broken;
-					if (broken || in.lost) {
+					if (in.stopped)
+						fprintf(stderr, "copy_sweep: %s len %u offset 0x%x: %s\n",
+						        dir_name(q.dir), len, q.dev_off, in.stop_why);
+					if (broken || in.lost || in.stopped) {
 						failed[d]++;
 						total_failed++;
 					}

@@ -1032,7 +1032,7 @@ main(int argc, char **argv)
 	char conf[2600], line[512], profnames[4096] = "";
 	char pflag[4200], *fargv[64], *v;
 	int fargc = 0, a, err, pass;
-	bool count_only = false;
+	bool count_only = false, sw;
 	const char *dir = NULL;
 	struct stat st;
 	unsigned ti, ok, np, i;
@@ -1059,7 +1059,11 @@ main(int argc, char **argv)
 			    (v = (char *)fuzz_flag(argv[a], "rules")) ||
 			    (v = (char *)fuzz_flag(argv[a], "bar_size")) ||
 			    (v = (char *)fuzz_flag(argv[a], "model")) ||
-			    (v = (char *)fuzz_flag(argv[a], "bar"))) {
+			    (v = (char *)fuzz_flag(argv[a], "bar")) ||
+			    (v = (char *)fuzz_flag(argv[a], "window")) ||
+			    fuzz_switch(argv[a], "allow-write", &sw) || fuzz_switch(argv[a], "dry-run", &sw) ||
+			    fuzz_switch(argv[a], "dry-run-read", &sw) ||
+			    fuzz_switch(argv[a], "save-window", &sw)) {
 				size_t o = strlen(repro_flags);
 
 				snprintf(repro_flags + o, sizeof repro_flags - o, "%s ", argv[a]);

@@ -41,13 +41,16 @@ static const char usage[] =
 "are not inputs: they are skipped with a note. An empty directory is an error.\n"
 "\n"
 "Exit status: 0 no error finding, 1 findings (a timeout included), 2 usage or input\n"
-"error (the message names it), 3 the rig could not start.\n"
+"error (the message names it), 3 the rig could not start. On a device: 1 also for an\n"
+"access the window fence stopped; 2 also for no window, a window past the BAR, a\n"
+"store without -allow-write, -strategy=emulate; 3 for a kernel driver bound, an\n"
+"I/O-port BAR, no _wc, permission, lockdown, the mapping (docs/real-bars.md).\n"
 "Input format: corpora/README.md; log format: docs/log-format.md.\n";
 
 static const char *const replay_flags[] = {
 	"dir", "offset", "src-offset", "len", "src-align", "pattern", "quiet", "svg", "html",
 	"helper", "helper_lib", "profile", "rules", "strategy", "bar", "model", "bar_size",
-	"max_copy_len", "timeout", "json", "fault", NULL,
+	"max_copy_len", "timeout", "json", "fault", "window", NULL,
 };
 
 /*

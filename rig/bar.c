@@ -17,9 +17,18 @@
 
 #include "internal.h"
 
-/* The backends, in -bar=help order: one X(ops struct) each. */
+/* The backends, in -bar=help order: one X(ops struct) each. pci needs libpci,
+ * which the arm64 cross build does not have (pci_bar.c). */
+#ifdef MMIORIG_LIBPCI
+#define BAR_PCI(X) X(bar_pci)
+#else
+#define BAR_PCI(X)
+#endif
 #define BAR_BACKENDS(X) \
-	X(bar_mock)
+	X(bar_mock) \
+	BAR_PCI(X) \
+	X(bar_uio) \
+	X(bar_vfio)
 
 #define DECLARE(ops) extern const struct bar_ops ops;
 #define ENTRY(ops) &ops,
@@ -42,6 +51,12 @@ bar_list(FILE *f)
 	for (b = bar_backends; *b; b++)
 		fprintf(f, "  %-10s %s\n  %-10s arguments: %s%swindow=LO-HI, ro\n", (*b)->name,
 		        (*b)->desc, "", (*b)->args, (*b)->args[0] ? ", " : "");
+#ifndef MMIORIG_LIBPCI
+	fprintf(f, "  (pci is not in this build: it needs libpci, which this build was made "
+	        "without)\n");
+#endif
+	fprintf(f, "A real device (every backend but mock) needs a window (-window=OFFSET+LEN "
+	        "or window=LO-HI)\nand is read-only unless -allow-write; docs/real-bars.md.\n");
 }
 
 static int
@@ -136,18 +151,35 @@ bar_open(struct bar *bar, const char *spec, size_t size)
 	}
 	bar->win_lo = 0;
 	bar->win_hi = bar->size;
-	if (have_win) {
-		if (hi > bar->size) {
-			bar_close(bar);
-			return rig_fail(ERANGE, "-bar=%s: window 0x%llx-0x%llx ends past the BAR "
-			                "(%zu bytes)", spec, (unsigned long long)lo,
-			                (unsigned long long)hi, size);
-		}
-		bar->win_lo = lo;
-		bar->win_hi = hi;
+	if (have_win && (err = bar_set_window(bar, lo, hi, spec)) != 0) {
+		bar_close(bar);
+		return err;
 	}
 	bar->read_only |= ro;
 	return 0;
+}
+
+int
+bar_set_window(struct bar *bar, uint64_t lo, uint64_t hi, const char *what)
+{
+	if (lo >= hi)
+		return rig_fail(ERANGE, "%s: the window 0x%llx-0x%llx is empty", what,
+		                (unsigned long long)lo, (unsigned long long)hi);
+	if (hi > bar->size)
+		return rig_fail(ERANGE, "%s: the window 0x%llx-0x%llx ends past the BAR (%zu "
+		                "bytes, 0x%zx); make it end at 0x%zx or before", what,
+		                (unsigned long long)lo, (unsigned long long)hi, bar->size,
+		                bar->size, bar->size);
+	bar->win_lo = lo;
+	bar->win_hi = hi;
+	bar->win_given = true;
+	return 0;
+}
+
+bool
+bar_is_real(const struct bar *bar)
+{
+	return bar->ops && !bar->alias_is_memory;
 }
 
 void

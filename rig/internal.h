@@ -12,6 +12,7 @@
 #ifndef MMIORIG_INTERNAL_H
 #define MMIORIG_INTERNAL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <ucontext.h>
@@ -137,6 +138,23 @@ void fault_layer_reset(struct fault_layer *fl);
 /* Whether the inner model can take plan (ready@ needs ready bits). */
 int fault_layer_check(const struct fault_layer *fl, const struct fault_plan *plan);
 
+/* ---- the window fence (fence.c) ------------------------------------------ */
+
+/* What stops a real device's request: an access outside [lo, hi), or a store
+ * while read_only. Set per rig, reset per request; access runs in the handler. */
+struct fence {
+	struct devmodel *inner;  /* the model asked when the access may go ahead */
+	uint64_t lo, hi;         /* the window, BAR offsets */
+	bool read_only;          /* stores are stopped too */
+	bool stopped;            /* an access was stopped in this request */
+	struct dev_access at;    /* the first one stopped */
+};
+
+/* Wire fence f (priv of fm) in front of inner, with inner's BAR's window. */
+void fence_init(struct devmodel *fm, struct fence *f, struct devmodel *inner);
+/* One sentence about the access f stopped. */
+void fence_text(char *buf, size_t n, const struct fence *f);
+
 /* Device routines (catalog.c): the BAR the next routine call gets, and what
  * the last one returned. */
 void routine_bar(volatile void *bar, size_t len);
@@ -166,6 +184,11 @@ struct bar {
 	bool read_only;              /* requests that store to the BAR are refused */
 	bool alias_is_memory;        /* the alias is plain memory: the rig may paint and
 	                                compare it; false for a device */
+	bool win_given;              /* the window was asked for (window=, rig_config) */
+	const char *banner;          /* a device's description for the banner (lines, each
+	                                ending in a newline; the backend's), NULL for the mock */
+	const char *profile;         /* the profile the mapping's memory type calls for,
+	                                NULL if none (the tools' default) */
 	void *priv;                  /* backend state */
 	void *reserve;               /* the view's reservation: a guard page each side */
 	size_t reserve_size;         /* bytes of it */
@@ -183,10 +206,53 @@ size_t bar_guard(void);
  */
 int bar_open(struct bar *bar, const char *spec, size_t size);
 void bar_close(struct bar *bar);
+/* Restrict the rig and its requests to BAR offsets [lo, hi); -ERANGE, naming
+ * `what` (the flag it came from), if that is empty or leaves the BAR. */
+int bar_set_window(struct bar *bar, uint64_t lo, uint64_t hi, const char *what);
+/* A device, not memory: every safety rule of docs/real-bars.md applies. */
+bool bar_is_real(const struct bar *bar);
 /* For backends: reserve size + two guard pages and map fd's [off, off+size) as
  * the PROT_NONE view between them, so nothing else can sit next to it. */
 int bar_map_view(struct bar *bar, int fd, off_t off, size_t size);
 void bar_unmap_view(struct bar *bar);
+
+/* ---- PCI devices through sysfs (pcidev.c) -------------------------------- */
+
+/* One memory BAR of a PCI function, as the backends found it. */
+struct pcidev {
+	char slot[32];          /* "0000:01:00.0" */
+	unsigned vendor, device;/* ids */
+	char names[200];        /* "vendor device" names (libpci), "" if unknown */
+	unsigned barno;         /* 0..5 */
+	uint64_t size;          /* bytes in the BAR, 0 if it has none */
+	bool io, mem, prefetch, mem64; /* its type */
+	char driver[64];        /* the kernel driver bound to the function, "" if none */
+	const char *via;        /* how the backend got here, for the banner, or NULL */
+};
+
+/* What pcidev_map allocates: the banner text. */
+struct pcidev_state {
+	char banner[PATH_MAX + 1024]; /* room for the mapping's path and the rest */
+};
+
+/* Where sysfs is: MMIORIG_SYSFS (a fake tree, for tests) or /sys. */
+const char *sysfs_root(void);
+/* The driver bound to slot (the basename of its driver link), "" if none. */
+void pcidev_driver(const char *slot, char *out, size_t n);
+/* Fill d from slot's sysfs files (vendor, device, resource, driver), without names. */
+int pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno);
+/* slot's PCI command register from its sysfs config file, -1 if unreadable. */
+int pcidev_command(const char *slot);
+/* d's vendor and device names from pci.ids through libpci (pci_bar.c), "" where
+ * the build has no libpci or the ids are unknown. */
+void pcidev_names(struct pcidev *d);
+/* Refuse what cannot or must not be mapped: no such BAR, an I/O-port BAR, a driver
+ * not in the NULL-terminated list ("" = none bound); spec is -bar='s, for messages. */
+int pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers);
+/* Map resourceN (or resourceN_wc) as the view and the alias; sets the size, the
+ * banner and the default profile. Errors name the file and what to do. */
+int pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec);
+void pcidev_unmap(struct bar *bar);
 
 /*
  * Exact-width device I/O on the alias: one access of exactly `width` bytes
@@ -362,6 +428,13 @@ struct rig {
 	struct devmodel layer;        /* what the logger asks: the fault layer over model */
 	struct fault_layer faults;    /* its state */
 	bool catch_signals;           /* rig_catch_signals */
+	struct devmodel fence_m;      /* on a real device, what the logger asks: the fence */
+	struct fence fence;           /* its state */
+	bool dry_run;                 /* the BAR is a mock copy of the device's window */
+	bool save_window;             /* the window is read before and written back after */
+	uint8_t *saved;               /* its bytes, while save_window */
+	struct bar device;            /* dry run: the device itself, kept for the banner */
+	char banner[PATH_MAX + 2048]; /* rig_banner's text */
 	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */
 };
 

@@ -277,6 +277,10 @@ struct check_input {
 	int routine_ret;                  /* what it returned, if it did */
 	bool over_budget;                 /* stopped after `budget` accesses */
 	uint32_t budget;
+	/* a real device's access the fence stopped (outside the window, or a store to
+	 * a read-only device): not performed, and the helper ended there */
+	bool stopped;
+	char stop_why[200];               /* one sentence: which access, why */
 	/* a fault signal that ended the helper (rig_catch_signals) */
 	bool signalled;
 	int signo, si_code;
@@ -339,6 +343,16 @@ struct rig_config {
 	const char *model;          /* device model "NAME[:ARGS]"; NULL = "plain" */
 	size_t bar_size;            /* mock BAR bytes; 0 = BAR_DEFAULT_SIZE */
 	enum log_strategy strategy; /* how accesses are trapped */
+	/* the window, BAR offsets [window_off, window_off + window_len); len 0 = none
+	 * given (a real device needs one, here or as -bar=NAME:window=LO-HI) */
+	uint64_t window_off, window_len;
+	bool allow_write;           /* a real device takes stores (read-only otherwise) */
+	bool dry_run;               /* run on a mock copy of a real device's window;
+	                               nothing reaches the device */
+	bool dry_run_read;          /* dry run: fill the copy with the window's bytes, read
+	                               from the device once (otherwise zeros) */
+	bool save_window;           /* real device: read the window before each request and
+	                               write it back after (needs allow_write) */
 };
 
 struct rig; /* a BAR view, its device model, the logger and the host buffers */
@@ -355,6 +369,16 @@ enum log_strategy rig_strategy(const struct rig *rig);
 void rig_window(const struct rig *rig, uint64_t *lo, uint64_t *hi);
 /* Whether the BAR takes no stores (-bar=NAME:ro, or the backend says so). */
 bool rig_read_only(const struct rig *rig);
+/* Whether the BAR is a real device (or a dry run's copy of one): the safety
+ * rules of docs/real-bars.md apply. */
+bool rig_real(const struct rig *rig);
+/* The profile the device's mapping calls for ("x86-uc", "wc", ...), or NULL on
+ * the mock (the tools then take their own default). */
+const char *rig_default_profile(const struct rig *rig);
+/* A real device's description, several lines ending in newlines (slot, ids
+ * and names, BAR, size, mapping, window, read-only or not, dry run), for
+ * stderr before the first access; NULL on the mock. */
+const char *rig_banner(const struct rig *rig);
 /* Check a request's fields against the BAR, its window and the helper; 0 or
  * -EINVAL/-ERANGE/-EROFS with rig_error() saying why (a request the helper does
  * not support is -ENOTSUP). */

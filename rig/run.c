@@ -42,6 +42,101 @@ src_byte(uint8_t seed, uint32_t i)
 /* What a host destination holds before a from-device copy, and host guards. */
 #define HOST_FILL 0xe7
 
+/* [lo, hi) of the BAR to or from buf, in naturally aligned 8-byte accesses
+ * (single bytes at unaligned ends): on a device, the only accesses the rig
+ * makes itself, and only when asked (-save-window, -dry-run-read). */
+static void fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out);
+static void put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in);
+static void banner_finish(struct rig *rig);
+
+/* What a real device needs before anything runs: a window, the access rights,
+ * a strategy that issues the helper's own instructions. */
+static int
+device_setup(struct rig *rig, const struct rig_config *cfg)
+{
+	struct bar *b = &rig->bar;
+	const char *name = b->ops->name;
+
+	if (!b->win_given)
+		return rig_fail(EINVAL, "-bar=%s is a device, not memory: give the window the rig may "
+		                "touch, -window=OFFSET+LEN (the BAR is %zu bytes, 0x%zx); nothing "
+		                "outside it is accessed", cfg->bar, b->size, b->size);
+	if (!cfg->allow_write)
+		b->read_only = true;
+	if (cfg->save_window && b->read_only)
+		return rig_fail(EINVAL, "-save-window writes the window back after each request, "
+		                "which needs -allow-write");
+	if (cfg->strategy == LOG_EMULATE)
+		return rig_fail(EINVAL, "-strategy=emulate is refused on -bar=%s: it performs a "
+		                "trapped access in C, which keeps the access's width but not the "
+		                "helper's instruction class, so the device would not see what the "
+		                "helper issues; use -strategy=step (the helper's instruction, "
+		                "single-stepped) or -strategy=exec (the same instruction run on the "
+		                "rig's mapping)", name);
+	/* a read-only device's mapping takes no store, whoever issues it */
+	if (b->read_only && mprotect(b->alias, b->size, PROT_READ) != 0)
+		return rig_fail(errno, "making the rig's mapping of the device read-only: %s",
+		                strerror(errno));
+	return 0;
+}
+
+/* On a device, a strategy this architecture has: exec, else step (LOG_AUTO), or
+ * the one asked for; none is a refusal, not a request left unjudged. */
+static int
+device_strategy(struct rig *rig, const struct rig_config *cfg)
+{
+	bool exec = arch_host.can_exec && arch_host.can_exec(NULL, NULL);
+
+	if (rig->strategy == LOG_EXEC && !exec && arch_host.can_step && cfg->strategy == LOG_AUTO)
+		rig->strategy = LOG_STEP;
+	if ((rig->strategy == LOG_EXEC && !exec) || (rig->strategy == LOG_STEP && !arch_host.can_step))
+		return rig_fail(ENOTSUP, "-bar=%s: %s %s; on a device the rig issues the helper's "
+		                "own instructions (step or exec), and this build can %s", cfg->bar,
+		                arch_host.name, rig->strategy == LOG_EXEC ? "has no exec strategy"
+		                : "cannot single-step in user space",
+		                exec ? "only exec (-strategy=exec)" : arch_host.can_step
+		                ? "only step (-strategy=step)" : "do neither, so it cannot drive a "
+		                "device");
+	return 0;
+}
+
+/* -dry-run: a mock of the BAR's size stands for the device (no painting, the
+ * same window, fence and strategies). With -dry-run-read the device stays
+ * mapped until the first request copies its window (after the tool has printed
+ * the banner: nothing is accessed before it); otherwise it is unmapped now. */
+static int
+dry_run_setup(struct rig *rig, const struct rig_config *cfg)
+{
+	struct bar *dev = &rig->device;
+	int err;
+
+	rig->device = rig->bar;
+	memset(&rig->bar, 0, sizeof rig->bar);
+	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
+	if ((err = bar_open(&rig->bar, "mock", dev->size)) != 0)
+		return err;
+	rig->bar.alias_is_memory = false; /* treated as the device it stands for */
+	rig->bar.win_lo = dev->win_lo;
+	rig->bar.win_hi = dev->win_hi;
+	rig->bar.win_given = true;
+	rig->bar.read_only = dev->read_only;
+	rig->bar.profile = dev->profile;
+	if (!cfg->dry_run_read)
+		bar_close(dev);
+	return 0;
+}
+
+/* -dry-run-read, before the first request: the device's window into the copy,
+ * read once; the device is unmapped then. */
+static void
+dry_run_read(struct rig *rig)
+{
+	struct bar *dev = &rig->device;
+
+	fetch(dev, dev->win_lo, dev->win_hi, rig->bar.alias + dev->win_lo);
+	bar_close(dev);
+}
+
 int
 rig_open(struct rig **out, const struct rig_config *cfg)
 {
@@ -58,14 +153,73 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		free(rig);
 		return err;
 	}
+	if (cfg->window_len) {
+		if (rig->bar.win_given)
+			err = rig_fail(EINVAL, "the window is given twice (-window= and -bar=...:"
+			               "window=); give it once");
+		else if (cfg->window_off + cfg->window_len < cfg->window_off)
+			err = rig_fail(ERANGE, "-window=0x%llx+%llu wraps around",
+			               (unsigned long long)cfg->window_off,
+			               (unsigned long long)cfg->window_len);
+		else
+			err = bar_set_window(&rig->bar, cfg->window_off,
+			                     cfg->window_off + cfg->window_len, "-window=");
+		if (err) {
+			rig_close(rig);
+			return err;
+		}
+	}
+	/* (allow_write asks for nothing memory does not already do: it is taken) */
+	if ((cfg->dry_run || cfg->dry_run_read || cfg->save_window) && !bar_is_real(&rig->bar)) {
+		err = rig_fail(EINVAL, "-%s is for a real device (-bar=pci:..., uio:..., "
+		               "vfio:...); the %s BAR is memory already", cfg->dry_run ? "dry-run"
+		               : cfg->dry_run_read ? "dry-run-read" : "save-window",
+		               rig->bar.ops->name);
+		rig_close(rig);
+		return err;
+	}
+	if (cfg->dry_run_read && !cfg->dry_run) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-dry-run-read fills -dry-run's copy: give -dry-run too");
+	}
+	if (bar_is_real(&rig->bar)) {
+		/* a backend without a description is the mock standing in for a device */
+		snprintf(rig->banner, sizeof rig->banner, "%s", rig->bar.banner ? rig->bar.banner
+		         : "device: the mock BAR behaving as a device (memory, no hardware)\n");
+		if ((err = device_setup(rig, cfg)) != 0 ||
+		    (cfg->dry_run && (err = dry_run_setup(rig, cfg)) != 0)) {
+			rig_close(rig);
+			return err;
+		}
+		rig->dry_run = cfg->dry_run;
+		rig->save_window = cfg->save_window;
+		if (rig->save_window &&
+		    !(rig->saved = malloc(rig->bar.win_hi - rig->bar.win_lo))) {
+			rig_close(rig);
+			return rig_fail(ENOMEM, "allocating the saved window");
+		}
+	}
+	if (rig_real(rig) && cfg->model && strcmp(cfg->model, "plain")) {
+		rig_close(rig);
+		return rig_fail(EINVAL, "-model=%s describes a mock BAR's contents; on a real device "
+		                "the device answers for itself (leave -model= out)", cfg->model);
+	}
 	if ((err = devmodel_open(&rig->model, cfg->model, &rig->bar)) != 0) {
 		rig_close(rig);
 		return err;
 	}
 	fault_layer_init(&rig->layer, &rig->faults, &rig->model);
+	if (rig_real(rig)) {
+		fence_init(&rig->fence_m, &rig->fence, &rig->layer);
+		banner_finish(rig);
+	}
 	/* a device wants its helper's own instruction; the mock takes the fastest */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
 	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
+	if (rig_real(rig) && (err = device_strategy(rig, cfg)) != 0) {
+		rig_close(rig);
+		return err;
+	}
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);
@@ -77,6 +231,47 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 	return 0;
 }
 
+bool
+rig_real(const struct rig *rig)
+{
+	return bar_is_real(&rig->bar);
+}
+
+const char *
+rig_default_profile(const struct rig *rig)
+{
+	return rig->bar.profile;
+}
+
+const char *
+rig_banner(const struct rig *rig)
+{
+	return rig_real(rig) ? rig->banner : NULL;
+}
+
+/* The backend's lines, then what the rig's flags made of them. */
+static void
+banner_finish(struct rig *rig)
+{
+	const struct bar *b = &rig->bar;
+	size_t n = strlen(rig->banner);
+
+	snprintf(rig->banner + n, sizeof rig->banner - n,
+	         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
+	         "  %s%s\n",
+	         (unsigned long long)b->win_lo, (unsigned long long)b->win_hi,
+	         (unsigned long long)(b->win_hi - b->win_lo),
+	         b->read_only ? "read-only: stores are refused (-allow-write lets them through)"
+	                      : "writable (-allow-write): stores reach the device",
+	         rig->dry_run && rig->device.ops ? "\n  dry run: the helper runs on a copy of "
+	                      "the window, read from the device once before the first request; "
+	                      "nothing else reaches the device" :
+	         rig->dry_run ? "\n  dry run: the helper runs on a copy of the window; nothing "
+	                      "reaches the device" :
+	         rig->save_window ? "\n  the window is saved before each request and restored "
+	                            "after it (-save-window)" : "");
+}
+
 void
 rig_close(struct rig *rig)
 {
@@ -85,6 +280,9 @@ rig_close(struct rig *rig)
 	devmodel_close(&rig->model);
 	if (rig->bar.ops)
 		bar_close(&rig->bar);
+	if (rig->device.ops)
+		bar_close(&rig->device);
+	free(rig->saved);
 	free(rig->host);
 	free(rig->host_want);
 	free(rig->dev_want);
@@ -119,6 +317,19 @@ rig_set_faults(struct rig *rig, const struct fault_plan *plan)
 
 	if ((err = fault_layer_check(&rig->faults, plan)) != 0)
 		return err;
+	/* a device answers for itself: what reached it cannot be dropped, and what it
+	 * returns cannot be changed; stopping or slowing the helper is honest */
+	for (unsigned i = 0; plan && rig_real(rig) && i < plan->n; i++) {
+		const struct fault_item *it = &plan->item[i];
+		char t[64];
+
+		if (it->kind == FAULT_DELAY || (it->kind == FAULT_REMOVE && it->mode == FAULT_SIGBUS))
+			continue;
+		fault_item_text(t, sizeof t, it);
+		return rig_fail(EINVAL, "-fault=%s cannot be injected on a real device: the rig "
+		                "cannot take back a store that reached it or change what it "
+		                "answers; there only delay@N:US and remove@N:sigbus are", t);
+	}
 	if (plan)
 		rig->faults.plan = *plan;
 	else
@@ -186,7 +397,7 @@ rig_outcome(const struct check_input *in, bool timed_out)
 {
 	if (timed_out || in->over_budget)
 		return OUTCOME_HUNG;
-	if (in->signalled)
+	if (in->signalled || in->stopped)
 		return OUTCOME_DIED;
 	if (in->data_measured && in->data.region != DATA_OK)
 		return OUTCOME_WRONG_DATA;
@@ -222,8 +433,13 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 	    (q->dir == MMIO_WITHIN &&
 	     (q->src_off < b->win_lo || (uint64_t)q->src_off + q->len > b->win_hi)))
 		return rig_fail(ERANGE, "the request's ranges leave the window 0x%llx-0x%llx; "
-		                "move them inside it or widen it with -bar=NAME:window=LO-HI",
+		                "move them inside it or widen it (-window=OFFSET+LEN)",
 		                (unsigned long long)b->win_lo, (unsigned long long)b->win_hi);
+	if (b->read_only && q->dir != MMIO_FROM_DEVICE && bar_is_real(b))
+		return rig_fail(EROFS, "the device is read-only: a %s copy would store to it, and "
+		                "nothing was run; add -allow-write to let stores reach the device, "
+		                "-dry-run to see what would be issued without touching it, or copy "
+		                "-dir=from-device", dir_name(q->dir));
 	if (b->read_only && q->dir != MMIO_FROM_DEVICE)
 		return rig_fail(EROFS, "the BAR is read-only here: a %s copy would store to it; "
 		                "use -dir=from-device%s", dir_name(q->dir),
@@ -299,6 +515,22 @@ fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out)
 			o += 8;
 		} else {
 			bar_io_read(b, o, 1, 1, out + (o - lo));
+			o++;
+		}
+	}
+}
+
+static void
+put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in)
+{
+	uint64_t o = lo;
+
+	while (o < hi) {
+		if (o % 8 == 0 && o + 8 <= hi) {
+			bar_io_write(b, o, 8, 0xff, in + (o - lo));
+			o += 8;
+		} else {
+			bar_io_write(b, o, 1, 1, in + (o - lo));
 			o++;
 		}
 	}
@@ -389,7 +621,8 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
 	int err;
 
-	if (rig->catch_signals || rig->faults.budget) {
+	/* the fence's stop comes back here like a routine's budget (fence.c) */
+	if (rig->catch_signals || rig->faults.budget || rig_real(rig)) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof sa);
@@ -406,6 +639,11 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 			logger_abandon();
 			sigaction(SIGBUS, &catcher.old, NULL);
 			sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+			if (catcher.si.si_signo == SIGXCPU && rig_real(rig) && rig->fence.stopped) {
+				out->stopped = true;
+				fence_text(out->stop_why, sizeof out->stop_why, &rig->fence);
+				return 0;
+			}
 			if (catcher.si.si_signo == SIGXCPU) {
 				out->over_budget = true;
 				return 0;
@@ -419,7 +657,8 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 		}
 		catcher.armed = 1;
 	}
-	if ((err = logger_arm(&rig->bar, &rig->layer, rig->strategy)) != 0) {
+	if ((err = logger_arm(&rig->bar, rig_real(rig) ? &rig->fence_m : &rig->layer,
+	                      rig->strategy)) != 0) {
 		if (catcher.armed)
 			catcher_restore();
 		return err;
@@ -458,6 +697,8 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 
 	if ((err = rig_validate(rig, q)) != 0)
 		return err;
+	if (rig->dry_run && rig->device.ops)
+		dry_run_read(rig);
 	memset(out, 0, sizeof *out);
 	for (k = 0; k < q->len; k++)
 		rig->dev_want[k] = src_byte(q->pattern, k);
@@ -473,7 +714,10 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		if (q->dir == MMIO_WITHIN)
 			paint(b, q, slo, shi);
 	}
-	rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
+	if (rig_real(rig))
+		rig->fence_m.ops->reset(&rig->fence_m); /* the fence's, the layer's, the model's */
+	else
+		rig->layer.ops->reset(&rig->layer); /* the layer's and the model's state */
 	rt = helper_routine(q->helper);
 	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
 	out->routine = rt != NULL;
@@ -481,11 +725,16 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	if (rt)
 		routine_bar(view, b->size);
 
-	if ((err = call_helper(rig, q, view, hbuf, out)) != 0)
+	if (rig->save_window)
+		fetch(b, b->win_lo, b->win_hi, rig->saved);
+	err = call_helper(rig, q, view, hbuf, out);
+	if (rig->save_window)
+		put(b, b->win_lo, b->win_hi, rig->saved);
+	if (err)
 		return err;
 	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
 		return err;
-	if (out->signalled || out->over_budget || rt) {
+	if (out->signalled || out->over_budget || out->stopped || rt) {
 		/* a routine is judged by how it ended and what it did to the device,
 		 * not by the copy rules' data check */
 		if (rt && !out->signalled && !out->over_budget)
