@@ -934,10 +934,7 @@ fuzz_request(const struct mmio_request *q, unsigned pi)
 		out_request(out, fz.opt.format, q, p->name, strategy);
 		out_records(out, fz.opt.format, in.recs, in.nrecs, in.lost);
 		out_findings(out, fz.opt.format, f, nf);
-		if (in.stopped && fz.opt.format == OUT_JSON)
-			fprintf(out, "{\"stopped\":\"%s\"}\n", in.stop_why);
-		else if (in.stopped)
-			fprintf(out, "! stopped error: %s; the helper went no further\n", in.stop_why);
+		out_stopped(out, fz.opt.format, &in);
 		out_damage(out, fz.opt.format, &in);
 		out_faults(out, fz.opt.format, &in);
 		if (in.plan->n || in.signalled || in.ndamage || fz.opt.model || in.routine)

@@ -380,6 +380,20 @@ signal_text(char *buf, size_t n, const struct check_input *in, const char *helpe
 }
 
 void
+out_stopped(FILE *f, enum out_format fmt, const struct check_input *in)
+{
+	if (!in->stopped)
+		return;
+	if (fmt == OUT_JSON) {
+		fputs("{\"stopped\":\"", f);
+		json_escape(f, in->stop_why);
+		fputs("\"}\n", f);
+	} else {
+		fprintf(f, "! stopped error: %s; the helper went no further\n", in->stop_why);
+	}
+}
+
+void
 out_outcome(FILE *f, enum out_format fmt, const struct check_input *in, enum run_outcome o,
             const char *helper)
 {

@@ -28,6 +28,8 @@ void out_findings(FILE *f, enum out_format fmt, const struct mmio_finding *fd, s
 /* What the device model saw go wrong ("! damage error ..." lines, or JSON
  * {"damage":..}), each a failure of the request. */
 void out_damage(FILE *f, enum out_format fmt, const struct check_input *in);
+/* A real device's access the fence stopped: "! stopped error: ..." (JSON {"stopped":..}). */
+void out_stopped(FILE *f, enum out_format fmt, const struct check_input *in);
 /* The self-check of the fault plan: one "# fault injected ..." line per
  * injection, one "# fault not injected ..." per plan item that never fired. */
 void out_faults(FILE *f, enum out_format fmt, const struct check_input *in);

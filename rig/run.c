@@ -435,6 +435,12 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 		return rig_fail(ERANGE, "the request's ranges leave the window 0x%llx-0x%llx; "
 		                "move them inside it or widen it (-window=OFFSET+LEN)",
 		                (unsigned long long)b->win_lo, (unsigned long long)b->win_hi);
+	/* the dry run answers as the device run would, so it refuses the same */
+	if (b->read_only && q->dir != MMIO_FROM_DEVICE && rig->dry_run)
+		return rig_fail(EROFS, "the device is read-only: a %s copy would store to it, so "
+		                "the run -dry-run stands for would be refused too; add -allow-write "
+		                "(with -dry-run still nothing reaches the device) or copy "
+		                "-dir=from-device", dir_name(q->dir));
 	if (b->read_only && q->dir != MMIO_FROM_DEVICE && bar_is_real(b))
 		return rig_fail(EROFS, "the device is read-only: a %s copy would store to it, and "
 		                "nothing was run; add -allow-write to let stores reach the device, "

@@ -228,6 +228,7 @@ expect_grep "-dry-run: the banner says so" 'dry run: the helper runs on a copy o
 expect_grep "-dry-run: prints what would have been issued" '^S 0 0x1003 1 scalar'
 expect_true "-dry-run touched nothing" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 expect_exit "-dry-run keeps the read-only rule" 2 $R $PCI $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000
+expect_grep "-dry-run: the refusal says -allow-write, not -dry-run again" 'add -allow-write \(with -dry-run still nothing reaches the device\)'
 expect_exit "-dry-run from-device: zeros" 0 $R $PCI $W -dry-run -strategy=exec -helper=builtin-fixed -len=8 -offset=0x1000 -dir=from-device
 expect_exit "-dry-run-read: a to-device copy on the device's bytes" 0 $R $PCI $W -allow-write -dry-run -dry-run-read -helper=mmio-copy -len=33 -offset=0x1003
 expect_grep "-dry-run-read: the banner says the window is read once" 'read from the device once before the first request'
