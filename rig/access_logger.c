@@ -898,7 +898,8 @@ logger_disarm(void)
 void *
 logger_entry(void *fn)
 {
-	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline || thread_id() != lg.tid)
+	/* another thread gets the same copy: its own state logs nothing */
+	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline)
 		return fn;
 	return lg.arch->tr->entry(fn);
 }
