@@ -501,6 +501,21 @@ test_catalog(void)
 		if (after[i] - before[i])
 			printf("# catalog misses %s: %llu\n", tr_reason_names[i],
 			       (unsigned long long)(after[i] - before[i]));
+	{
+		struct tr_stats st;
+
+		arch_host.tr->stats(&st);
+		printf("# translated so far: %llu units, %llu instructions (%llu bytes) into %llu "
+		       "cache bytes, %llu escapes to native code, %llu flushes\n",
+		       (unsigned long long)st.units, (unsigned long long)st.insns,
+		       (unsigned long long)st.code_bytes, (unsigned long long)st.cache_bytes,
+		       (unsigned long long)st.escapes, (unsigned long long)st.flushes);
+		for (i = 0; i < TR_NREASONS; i++)
+			if (st.sites[i])
+				printf("# memory instructions %s: %llu\n",
+				       i == TR_INLINE ? "logged inline" : tr_reason_names[i],
+				       (unsigned long long)st.sites[i]);
+	}
 	rig_close(re);
 	rig_close(rt);
 }

@@ -750,7 +750,9 @@ judge(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops, const s
 		return TR_WIDE;
 	if (t->mask != MASK_NONE)
 		return TR_MASKED;
-	if (explicit_mem != 1 || t->nmem > TR_SITE_ACC)
+	/* an implicit operand (xlat's [rbx+al]) is not what lea of the operand gives */
+	if (explicit_mem != 1 || t->nmem > TR_SITE_ACC ||
+	    ops[*mi].visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
 		return TR_WIDE;
 	for (i = 0; i < t->nmem; i++)
 		if (t->mem[i].how != BASE_REGS || t->mem[i].base != t->mem[0].base ||
