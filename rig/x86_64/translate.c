@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -122,7 +123,7 @@ static struct {
 	unsigned unit_insns;        /* of the unit being translated */
 	struct tr_stats st;
 	pthread_mutex_t lock;
-	uint8_t kmov_ok;
+	uint64_t gen;               /* odd while the tables change (under the lock) */
 } tr = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* What the emitted lookups index: read by translated code on every thread. */
@@ -1271,15 +1272,57 @@ tr_arm(const struct tr_arm *a)
 		t->span = a->hi - a->lo + TR_REACH;
 }
 
+/*
+ * The translator's lock is held with every signal blocked: a time limit's
+ * jump out of the helper (SIGALRM, siglongjmp) must not leave it held, or the
+ * tables half written.
+ */
+static void
+lock_all(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	pthread_mutex_lock(&tr.lock);
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
+}
+
+static void
+unlock_all(const sigset_t *old)
+{
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&tr.lock);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static void *
 tr_entry(void *fn)
 {
+	sigset_t old;
 	uint64_t got;
 	unsigned i;
 
 	if (!tr.ready)
 		return fn;
-	pthread_mutex_lock(&tr.lock);
+	/* the common case, a helper translated before and unchanged, reads the
+	 * tables without the lock (or a system call) and keeps the answer only if
+	 * no translation ran meanwhile */
+	{
+		uint64_t g = __atomic_load_n(&tr.gen, __ATOMIC_ACQUIRE);
+		unsigned n = tr.nunits;
+
+		for (i = 0; !(g & 1) && i < n && i < UNIT_MAX; i++)
+			if (tr.unit[i].entry == (uint64_t)fn) {
+				if (tr.unit[i].ext0 + tr.unit[i].next <= EXT_MAX &&
+				    unit_hash(&tr.unit[i]) == tr.unit[i].hash &&
+				    (got = map_get((uint64_t)fn)) != 0 &&
+				    __atomic_load_n(&tr.gen, __ATOMIC_ACQUIRE) == g)
+					return (void *)got;
+				break;
+			}
+	}
+	lock_all(&old);
 	/* the unit that starts here: its code is mapped (it is about to run), and
 	 * code it reached is rechecked when it is an entry itself */
 	for (i = 0; i < tr.nunits; i++)
@@ -1289,16 +1332,17 @@ tr_entry(void *fn)
 			break;
 		}
 	got = translate((uint64_t)fn);
-	pthread_mutex_unlock(&tr.lock);
+	unlock_all(&old);
 	return got ? (void *)got : fn;
 }
 
 void
 tr_resolve(uint64_t target, uint64_t mode)
 {
+	sigset_t old;
 	uint64_t got;
 
-	pthread_mutex_lock(&tr.lock);
+	lock_all(&old);
 	got = map_get(target);
 	if (!got && mode == 0 && !in_cache(target))
 		got = translate(target);
@@ -1308,7 +1352,7 @@ tr_resolve(uint64_t target, uint64_t mode)
 		got = target; /* native code, from now on without this call */
 		fast_put(target, target);
 	}
-	pthread_mutex_unlock(&tr.lock);
+	unlock_all(&old);
 	tr_tls.t1 = got;
 }
 
