@@ -40,14 +40,6 @@
 #include "x86_64.h"
 #include "translate.h"
 
-const char *const tr_reason_names[] = {
-	[TR_INLINE] = "inline-edge", [TR_STRING] = "string", [TR_MASKED] = "masked",
-	[TR_VSIB] = "gather-scatter", [TR_SEGMENT] = "fs-gs", [TR_ADDR32] = "addr32",
-	[TR_RIPREL] = "rip-relative", [TR_STACK] = "stack-memory", [TR_WIDE] = "wide",
-	[TR_ENCODE] = "not-encodable", [TR_NODATA] = "no-data", [TR_NATIVE] = "native-code",
-	[TR_MODEL] = "device-model",
-};
-
 /* ---- tables ------------------------------------------------------------------ */
 
 /* A chunk of cache: a header (lookups, tail, far jumps to the thunks), then
