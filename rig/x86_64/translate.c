@@ -55,7 +55,7 @@ struct chunk {
 	size_t hot, cold;                  /* cursors */
 	uint8_t *lookup_jump, *lookup_ret; /* the emitted lookups */
 	uint8_t *far_pre, *far_post;       /* jmp *0(%rip) to the thunks */
-	uint8_t *far_res_jump, *far_res_ret;
+	uint8_t *far_res_jump, *far_res_ret, *far_string;
 	uint8_t *tail;
 };
 
@@ -424,6 +424,8 @@ header_emit(struct chunk *c)
 	jmp_far(&o, (uint64_t)tr_resolve_jump);
 	c->far_res_ret = pos(&o);
 	jmp_far(&o, (uint64_t)tr_resolve_ret);
+	c->far_string = pos(&o);
+	jmp_far(&o, (uint64_t)tr_string_thunk);
 	c->tail = pos(&o);
 	mov_from_tls(&o, 0, TLS(t0));
 	{
@@ -878,6 +880,51 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	return true;
 }
 
+/* A movs/stos/lods, rep or not: tr_string runs the elements that touch the
+ * view, then the instruction itself whatever is left (registered as a site). */
+static bool
+emit_string(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
+            const uint8_t *bytes, const struct tmpl *t)
+{
+	struct tr_site *d;
+	uint8_t *at;
+
+	if (tr.ndesc == DESC_MAX || t->len == 0 || di->address_width != 64 ||
+	    (t->op != OP_MOVS && t->op != OP_STOS && t->op != OP_LODS))
+		return false;
+	d = &tr.desc[tr.ndesc++];
+	memset(d, 0, sizeof *d);
+	d->pc = pc;
+	memcpy(d->insn, t->bytes, 15);
+	d->insn_len = t->len;
+	d->cls = t->cls;
+	d->flags = t->flags;
+	d->width = t->elem;
+	d->elem = t->elem;
+	d->string = t->op == OP_MOVS ? TR_STR_MOVS : t->op == OP_STOS ? TR_STR_STOS : TR_STR_LODS;
+	below_red_zone(o);
+	mov_to_tls(o, 0, TLS(scr));
+	movabs(o, 0, (uint64_t)d);
+	call_to(o, o->c->far_string);
+	mov_from_tls(o, 0, TLS(scr));
+	above_red_zone(o);
+	{
+		uint8_t b[] = { 0x64, 0xff, 0x24, 0x25 }; /* jmp *%fs:t1 */
+
+		eb(o, b, sizeof b);
+		e32(o, (uint32_t)TLS(t1));
+	}
+	at = pos(o);
+	eb(o, bytes, di->length);
+	d->rep = t->rep;
+	d->run_at = (uint64_t)at;
+	d->skip_at = (uint64_t)pos(o);
+	site_put((uint64_t)at, di->length, pc, di->length, TR_STRING);
+	tr.st.inline_sites++;
+	tr.st.sites[TR_INLINE]++;
+	return true;
+}
+
 /* The operand of an indirect branch into rax (the helper's rax saved in t0 first). */
 static bool
 emit_target_to_rax(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
@@ -1065,6 +1112,11 @@ trace(struct out *o, uint64_t pc)
 			x86_classify(pc, &t);
 			why = judge(&di, ops, &t, &mi, &any);
 			if (any && why == TR_INLINE && emit_inline(o, pc, &di, ops, bytes, &t, mi)) {
+				pc += di.length;
+				continue;
+			}
+			/* segment-overridden strings have op OP_STEP in the template */
+			if (any && why == TR_STRING && emit_string(o, pc, &di, bytes, &t)) {
 				pc += di.length;
 				continue;
 			}

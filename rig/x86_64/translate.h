@@ -30,6 +30,18 @@ struct tr_site {
 	uint16_t width;              /* bytes of each access */
 	uint8_t elem;                /* element size */
 	uint8_t has_store;           /* tr_post fills a store's value after it */
+	uint8_t string;              /* a string move tr_string runs (TR_STR_*) */
+	uint8_t rep;                 /* with a rep prefix */
+	uint64_t run_at, skip_at;    /* string: its copy in the cache, and what follows it */
+};
+
+/* struct tr_site's string */
+enum { TR_STR_NONE, TR_STR_MOVS, TR_STR_STOS, TR_STR_LODS };
+
+/* The registers tr_string_thunk saves, in this order in memory (it pushes
+ * them in reverse); rax itself travels in tr_tls.scr. */
+struct tr_regs {
+	uint64_t rbx, rcx, rdx, rbp, rsi, rdi, r8, r9, r10, r11, rflags;
 };
 
 /* This thread's state. The first fields are what the emitted code touches. */
@@ -63,10 +75,12 @@ extern __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec")));
 /* translate_log.c (general registers only; called by the thunks). */
 uint64_t tr_pre(const struct tr_site *s, uint64_t addr);
 void tr_post(const struct tr_site *s);
+void tr_string(const struct tr_site *s, struct tr_regs *r);
 
 /* translate_thunk.S: what the emitted code calls. */
 void tr_pre_thunk(void);
 void tr_post_thunk(void);
+void tr_string_thunk(void);
 void tr_resolve_jump(void);
 void tr_resolve_ret(void);
 extern uint64_t tr_xsave_bytes; /* the XSAVE area the resolve thunks reserve */

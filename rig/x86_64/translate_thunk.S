@@ -78,6 +78,44 @@ tr_post_thunk:
 	ret
 	.size	tr_post_thunk, .-tr_post_thunk
 
+/* tr_string_thunk: %rax = struct tr_site *, the helper's %rax in tr_tls.scr
+ * (where tr_string leaves it, updated); every other general register and the
+ * flags saved as a struct tr_regs that tr_string updates. */
+	.globl	tr_string_thunk
+	.type	tr_string_thunk, @function
+tr_string_thunk:
+	pushfq
+	push	%r11
+	push	%r10
+	push	%r9
+	push	%r8
+	push	%rdi
+	push	%rsi
+	push	%rbp
+	push	%rdx
+	push	%rcx
+	push	%rbx
+	mov	%rax, %rdi
+	mov	%rsp, %rsi
+	mov	%rsp, %rbx
+	and	$-16, %rsp
+	cld
+	call	tr_string
+	mov	%rbx, %rsp
+	pop	%rbx
+	pop	%rcx
+	pop	%rdx
+	pop	%rbp
+	pop	%rsi
+	pop	%rdi
+	pop	%r8
+	pop	%r9
+	pop	%r10
+	pop	%r11
+	popfq
+	ret
+	.size	tr_string_thunk, .-tr_string_thunk
+
 /* %rax = target, %esi = mode (0 translate, 1 return) once saved */
 	.type	tr_resolve_common, @function
 tr_resolve_common:
