@@ -114,6 +114,7 @@ static struct {
 	unsigned nfix;
 	unsigned unit_insns;        /* of the unit being translated */
 	struct tr_stats st;
+	bool kmovq;                 /* AVX512BW: a whole 64-bit opmask can be saved */
 	pthread_mutex_t lock;
 	uint64_t gen;               /* odd while the tables change (under the lock) */
 } tr = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -641,6 +642,53 @@ scratch_for(unsigned used)
 	return -1;
 }
 
+/*
+ * Save a masked access's mask register into this thread's state, for tr_pre:
+ * kmovq/kmovw %fs:kv, k or vmovdqu %fs:vv, ymm. The encoding is decoded back
+ * and checked (an absolute %fs:disp32 operand), or 0 is returned.
+ */
+static size_t
+enc_capture(uint8_t out[15], const struct tmpl *t)
+{
+	ZydisEncoderRequest r;
+	ZydisDecodedInstruction di;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	size_t n;
+	int32_t disp;
+
+	memset(&r, 0, sizeof r);
+	r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_FS;
+	r.operand_count = 2;
+	r.operands[0].type = ZYDIS_OPERAND_TYPE_MEMORY;
+	r.operands[0].mem.base = ZYDIS_REGISTER_NONE;
+	r.operands[0].mem.index = ZYDIS_REGISTER_NONE;
+	r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
+	if (t->mask == MASK_K || t->mask == MASK_K_PREFIX) {
+		r.mnemonic = tr.kmovq ? ZYDIS_MNEMONIC_KMOVQ : ZYDIS_MNEMONIC_KMOVW;
+		r.operands[0].mem.size = tr.kmovq ? 8 : 2;
+		r.operands[1].reg.value = (ZydisRegister)(ZYDIS_REGISTER_K0 + t->mask_reg);
+		disp = TLS(kv);
+		if (!tr.kmovq && t->width / t->elem > 16)
+			return 0;
+	} else if (t->mask == MASK_VEC_MSB && t->mask_reg < 16) {
+		r.mnemonic = ZYDIS_MNEMONIC_VMOVDQU;
+		r.operands[0].mem.size = 32;
+		r.operands[1].reg.value = (ZydisRegister)(ZYDIS_REGISTER_YMM0 + t->mask_reg);
+		disp = TLS(vv);
+	} else {
+		return 0;
+	}
+	r.operands[0].mem.displacement = disp;
+	n = enc(&r, out, 0, false);
+	if (!n || ZYAN_FAILED(ZydisDecoderDecodeFull(&tr.dec, out, n, &di, ops)) ||
+	    ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY || ops[0].mem.segment != ZYDIS_REGISTER_FS ||
+	    ops[0].mem.base != ZYDIS_REGISTER_NONE || ops[0].mem.index != ZYDIS_REGISTER_NONE ||
+	    ops[0].mem.disp.value != disp)
+		return 0;
+	return n;
+}
+
 /* The instruction re-encoded with its memory operand [reg]. */
 static size_t
 enc_rebased(uint8_t out[15], const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops,
@@ -743,7 +791,8 @@ judge(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops, const s
 	if (t->chunked || t->trunc || t->bit_reg >= 0 || t->op == OP_MOVDIR64B || !t->width ||
 	    t->width > MMIO_MAX_WIDTH || t->len == 0)
 		return TR_WIDE;
-	if (t->mask != MASK_NONE)
+	if (t->mask != MASK_NONE && t->mask != MASK_K && t->mask != MASK_K_PREFIX &&
+	    t->mask != MASK_VEC_MSB)
 		return TR_MASKED;
 	/* an implicit operand (xlat's [rbx+al]) is not what lea of the operand gives */
 	if (explicit_mem != 1 || t->nmem > TR_SITE_ACC ||
@@ -783,8 +832,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
             const ZydisDecodedOperand *ops, const uint8_t *bytes, const struct tmpl *t, int mi)
 {
 	const ZydisDecodedOperand *m = &ops[mi];
-	uint8_t lea_chk[15], lea_arg[15], reb[15];
-	size_t nchk, narg, nreb;
+	uint8_t lea_chk[15], lea_arg[15], reb[15], cap[15];
+	size_t nchk, narg, nreb, ncap = 0;
 	bool live = flags_live(pc, di);
 	int s = scratch_for(regs_used(di, ops));
 	struct tr_site *d;
@@ -799,6 +848,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	narg = enc_lea(lea_arg, 6, m, 152);
 	nreb = enc_rebased(reb, di, ops, (unsigned)s);
 	if (!nchk || !narg || !nreb)
+		return false;
+	if (t->mask != MASK_NONE && !(ncap = enc_capture(cap, t)))
 		return false;
 	d = &tr.desc[tr.ndesc++];
 	memset(d, 0, sizeof *d);
@@ -815,6 +866,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	}
 	d->width = t->width;
 	d->elem = t->elem;
+	d->mask = t->mask == MASK_K ? TR_MASK_K : t->mask == MASK_K_PREFIX ? TR_MASK_K_PREFIX
+	        : t->mask == MASK_VEC_MSB ? TR_MASK_VEC : TR_MASK_NONE;
 
 	/* hot: the check; the instruction itself when the address is not near the view */
 	if (live) {
@@ -846,6 +899,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	e1(&cold, 0x50); /* push rax; push rdi; push rsi */
 	e1(&cold, 0x57);
 	e1(&cold, 0x56);
+	if (ncap)
+		eb(&cold, cap, ncap);
 	eb(&cold, lea_arg, narg);
 	movabs(&cold, 7, (uint64_t)d);
 	call_to(&cold, o->c->far_pre);
@@ -1278,6 +1333,8 @@ tr_init(void)
 	/* the XSAVE area for everything XCR0 enables (CPUID leaf 0xd, ebx) */
 	if (!__get_cpuid(1, &a, &b, &cx, &d) || !(cx & (1u << 27)))
 		return 0; /* no OSXSAVE: translation unavailable */
+	__cpuid_count(7, 0, a, b, cx, d);
+	tr.kmovq = (b >> 30) & 1; /* AVX512BW */
 	__cpuid_count(0xd, 0, a, b, cx, d);
 	tr_xsave_bytes = ((uint64_t)b + 63) & ~63ull;
 	if (tr_xsave_bytes < 576)

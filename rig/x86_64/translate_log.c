@@ -31,9 +31,16 @@ __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec"))) = { .pe
 
 typedef uint64_t __attribute__((aligned(1), may_alias)) tr_u64;
 
-/* width bytes of the alias at off into v (the rest of the 64 zeroed). */
+static uint64_t
+lanes_of(unsigned w)
+{
+	return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+/* The enabled bytes of width w of the alias at off into v (the rest of the 64
+ * zeroed, as a record keeps them). */
 static void
-value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w)
+value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes)
 {
 	unsigned i;
 
@@ -41,20 +48,53 @@ value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w)
 		*(tr_u64 *)(v + i) = 0;
 	if (!t->alias_mem)
 		return;
-	if (w >= 8 && !(w & 7)) {
+	if (w >= 8 && !(w & 7) && lanes == lanes_of(w)) {
 		for (i = 0; i < w; i += 8)
 			*(tr_u64 *)(v + i) = *(const tr_u64 *)(t->alias + off + i);
 		return;
 	}
 	for (i = 0; i < w; i++)
-		v[i] = t->alias[off + i];
+		if (lanes >> i & 1)
+			v[i] = t->alias[off + i];
+}
+
+static unsigned
+popcount64(uint64_t x)
+{
+	unsigned n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* The byte lanes of a masked site from the mask register the slow path saved. */
+static uint64_t
+mask_lanes(const struct tr_site *s, const struct tr_tls *t)
+{
+	unsigned e = s->elem, n = s->width / e, j;
+	uint64_t bits = 0, lanes = 0;
+
+	if (s->mask == TR_MASK_VEC) {
+		for (j = 0; j < n && j * e + e <= sizeof t->vv; j++)
+			if (t->vv[j * e + e - 1] & 0x80)
+				bits |= 1ull << j;
+	} else {
+		bits = t->kv & (n >= 64 ? ~0ull : (1ull << n) - 1);
+	}
+	if (s->mask == TR_MASK_K_PREFIX)
+		return lanes_of(popcount64(bits) * e);
+	for (j = 0; j < n; j++)
+		if (bits >> j & 1)
+			lanes |= lanes_of(e) << (j * e);
+	return lanes;
 }
 
 /* Append one record of the site's kind at BAR offset off; value NULL: zeros
  * (a store's, filled later), else w bytes. The ring index, or ~0 if full. */
 static uint64_t
-rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, unsigned kind,
-        const uint8_t *value)
+rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes,
+        unsigned kind, const uint8_t *value)
 {
 	struct mmio_record *r;
 	size_t idx = *t->n;
@@ -75,7 +115,7 @@ rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uns
 	r = &t->ring[idx];
 	r->seq = idx;
 	r->offset = (int64_t)off;
-	r->lanes = w >= 64 ? ~0ull : (1ull << w) - 1;
+	r->lanes = lanes;
 	r->pc = s->pc;
 	r->width = (uint16_t)w;
 	r->elem = s->elem;
@@ -89,7 +129,8 @@ rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uns
 		*(tr_u64 *)(r->value + k) = 0;
 	if (value && t->alias_mem)
 		for (k = 0; k < w; k++)
-			r->value[k] = value[k];
+			if (lanes >> k & 1)
+				r->value[k] = value[k];
 	*t->n = idx + 1;
 	return idx;
 }
@@ -99,7 +140,7 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 {
 	struct tr_tls *t = &tr_tls;
 	unsigned w = s->width, i;
-	uint64_t off = addr - t->view;
+	uint64_t off = addr - t->view, lanes;
 
 	/* host memory near the view: the instruction as it is */
 	if (addr + w <= t->tlo || addr >= t->thi)
@@ -111,13 +152,18 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 	/* a device routine at its access budget: the model stops it, in the trap path */
 	if (t->budget && *t->budget && *t->accesses + s->nacc > *t->budget)
 		return addr;
+	lanes = s->mask ? mask_lanes(s, t) : lanes_of(w);
+	/* every element masked off: no access at all (it cannot fault either) */
+	if (!lanes)
+		return addr;
 	for (i = 0; i < s->nacc; i++) {
-		uint64_t idx = rec_put(s, t, off, w, s->kind[i],
+		uint64_t idx = rec_put(s, t, off, w, lanes, s->kind[i],
 		                       s->kind[i] == MMIO_LOAD ? t->alias + off : NULL);
 
 		if (s->kind[i] == MMIO_STORE && idx != ~0ull) {
 			t->pend = idx;
 			t->pend_off = off;
+			t->pend_lanes = lanes;
 		}
 	}
 	return (uint64_t)t->alias + off;
@@ -130,7 +176,7 @@ tr_post(const struct tr_site *s)
 
 	if (t->pend == ~0ull)
 		return;
-	value_fill(t->ring[t->pend].value, t, t->pend_off, s->width);
+	value_fill(t->ring[t->pend].value, t, t->pend_off, s->width, t->pend_lanes);
 	t->pend = ~0ull;
 }
 
@@ -204,7 +250,7 @@ tr_string(const struct tr_site *s, struct tr_regs *r)
 		if (ld) {
 			v = elem_read(vs ? (uint64_t)t->alias + (src - t->view) : src, e);
 			if (vs)
-				rec_put(s, t, src - t->view, e, MMIO_LOAD, (const uint8_t *)&v);
+				rec_put(s, t, src - t->view, e, lanes_of(e), MMIO_LOAD, (const uint8_t *)&v);
 			r->rsi = src + step;
 		} else {
 			v = t->scr & mask;
@@ -212,7 +258,7 @@ tr_string(const struct tr_site *s, struct tr_regs *r)
 		if (st) {
 			elem_write(vd ? (uint64_t)t->alias + (dst - t->view) : dst, e, v);
 			if (vd)
-				rec_put(s, t, dst - t->view, e, MMIO_STORE, (const uint8_t *)&v);
+				rec_put(s, t, dst - t->view, e, lanes_of(e), MMIO_STORE, (const uint8_t *)&v);
 			r->rdi = dst + step;
 		} else {
 			/* lods: al and ax merge, eax zero-extends, rax is whole */
