@@ -54,7 +54,7 @@ struct chunk {
 	uint8_t *base;
 	size_t hot, cold;                  /* cursors */
 	uint8_t *lookup_jump, *lookup_ret; /* the emitted lookups */
-	uint8_t *far_pre, *far_post;       /* jmp *0(%rip) to the thunks */
+	uint8_t *far_pre, *far_post, *far_post_dead; /* jmp *0(%rip) to the thunks */
 	uint8_t *far_res_jump, *far_res_ret, *far_string;
 	uint8_t *tail;
 };
@@ -421,6 +421,8 @@ header_emit(struct chunk *c)
 	jmp_far(&o, (uint64_t)tr_pre_thunk);
 	c->far_post = pos(&o);
 	jmp_far(&o, (uint64_t)tr_post_thunk);
+	c->far_post_dead = pos(&o);
+	jmp_far(&o, (uint64_t)tr_post_thunk_dead);
 	c->far_res_jump = pos(&o);
 	jmp_far(&o, (uint64_t)tr_resolve_jump);
 	c->far_res_ret = pos(&o);
@@ -566,18 +568,24 @@ flags_written(const ZydisDecodedInstruction *di)
  * fall-through path reads one before all are written. A branch, or too long a
  * search, counts as live; a call or a ret as dead (the ABI keeps no flags).
  */
+static bool flags_live_from(uint64_t pc, uint32_t need);
+
 static bool
 flags_live(uint64_t pc, const ZydisDecodedInstruction *first)
 {
-	ZydisDecodedInstruction di;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	uint32_t need = STATUS_FLAGS;
-	unsigned k;
-
 	if (flags_read(first))
 		return true;
-	need &= ~flags_written(first);
-	pc += first->length;
+	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first));
+}
+
+/* Whether any of the flags `need` is read from pc on before it is written. */
+static bool
+flags_live_from(uint64_t pc, uint32_t need)
+{
+	ZydisDecodedInstruction di;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned k;
+
 	for (k = 0; need && k < 16; k++) {
 		if (!decode_at(pc, &di, ops))
 			return true;
@@ -845,7 +853,7 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	if (s < 0 || tr.ndesc == DESC_MAX)
 		return false;
 	nchk = enc_lea(lea_chk, 0, m, live ? 136 : 0);
-	narg = enc_lea(lea_arg, 6, m, 152);
+	narg = enc_lea(lea_arg, 6, m, live ? 160 : 152);
 	nreb = enc_rebased(reb, di, ops, (unsigned)s);
 	if (!nchk || !narg || !nreb)
 		return false;
@@ -889,13 +897,12 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	eb(o, bytes, di->length);
 	next = pos(o);
 
-	/* cold: log, re-base, run, log the store's value */
+	/* cold: log, re-base, run, log the store's value. With live flags the
+	 * helper's stay pushed below the red zone across tr_pre (which keeps only
+	 * DF) and come back just before the instruction. */
 	slow = pos(&cold);
-	if (live) {
-		e1(&cold, 0x9d);
-		above_red_zone(&cold);
-	}
-	below_red_zone(&cold);
+	if (!live)
+		below_red_zone(&cold);
 	e1(&cold, 0x50); /* push rax; push rdi; push rsi */
 	e1(&cold, 0x57);
 	e1(&cold, 0x56);
@@ -908,6 +915,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	e1(&cold, 0x5e);
 	e1(&cold, 0x5f);
 	e1(&cold, 0x58);
+	if (live)
+		e1(&cold, 0x9d); /* popfq */
 	above_red_zone(&cold);
 	mov_to_tls(&cold, (unsigned)s, TLS(savs));
 	mov_from_tls(&cold, (unsigned)s, TLS(reb));
@@ -918,7 +927,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 		below_red_zone(&cold);
 		e1(&cold, 0x57);
 		movabs(&cold, 7, (uint64_t)d);
-		call_to(&cold, o->c->far_post);
+		call_to(&cold, flags_live_from(pc + di->length, STATUS_FLAGS) ? o->c->far_post
+		                                                              : o->c->far_post_dead);
 		e1(&cold, 0x5f);
 		above_red_zone(&cold);
 	}

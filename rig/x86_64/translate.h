@@ -90,6 +90,7 @@ void tr_string(const struct tr_site *s, struct tr_regs *r);
 /* translate_thunk.S: what the emitted code calls. */
 void tr_pre_thunk(void);
 void tr_post_thunk(void);
+void tr_post_thunk_dead(void);
 void tr_string_thunk(void);
 void tr_resolve_jump(void);
 void tr_resolve_ret(void);
