@@ -13,6 +13,7 @@
  *    and entered natively takes one fault (the entry) and then none;
  *  - the code hash: a helper whose code changes after translation is
  *    translated again (its records follow the new code);
+ *  - the direction flag: kept across logged accesses, and clear after a helper;
  *  - threads: a second thread running the translated copy on its own memory
  *    while the first is armed logs nothing and gets its data right.
  *
@@ -342,6 +343,57 @@ test_hash(void)
 	munmap(code, 4096);
 }
 
+/* ---- the direction flag ---------------------------------------------------------- */
+
+/*
+ * The logger's C runs with DF clear and must hand the helper's DF back as it
+ * was: a helper that sets it around a logged load and store sees it set
+ * after them, and a helper that does not leaves it clear for the rig.
+ */
+static void
+test_direction_flag(void)
+{
+#if defined(__x86_64__)
+	/* std; mov al,[rdi]; mov [rdi+1],al; pushfq; pop rax; cld; mov [rsi],rax; ret */
+	static const uint8_t code_df[] = { 0xfd, 0x8a, 0x07, 0x88, 0x47, 0x01, 0x9c, 0x58,
+	                                   0xfc, 0x48, 0x89, 0x06, 0xc3 };
+	uint8_t *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+	                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct run e, t, c;
+	uint64_t fe, ft, after = 0, inl = inline_logged();
+	size_t at;
+	unsigned k;
+	bool clear = true;
+
+	if (code == MAP_FAILED) {
+		t_skip("translate/direction flag", "no executable memory");
+		return;
+	}
+	memcpy(code, code_df, sizeof code_df);
+	run_kat((kat_fn *)(void *)code, LOG_EMULATE, false, &e);
+	run_kat((kat_fn *)(void *)code, LOG_TRANSLATE, true, &t);
+	memcpy(&fe, e.host, 8);
+	memcpy(&ft, t.host, 8);
+	T_CHECK((ft & 0x400) && (fe & 0x400) && !recs_differ(e.recs, e.n, t.recs, t.n, &at) &&
+	        t.n == 2 && inline_logged() - inl == 2, "translate/direction flag kept",
+	        "DF after the logged accesses: translate %d, emulate %d; records %zu/%zu",
+	        (int)(ft >> 10 & 1), (int)(fe >> 10 & 1), t.n, e.n);
+	/* a translated helper with logged stores, many times: DF clear after each */
+	for (k = 0; k < 64 && clear; k++) {
+		run_kat(copy64, LOG_TRANSLATE, true, &c);
+		__asm__ volatile("pushfq; pop %0" : "=r"(after));
+		clear = !(after & 0x400);
+		run_free(&c);
+	}
+	T_CHECK(clear, "translate/direction flag clear after a helper", "DF set after call %u", k);
+	run_free(&e);
+	run_free(&t);
+	munmap(code, 4096);
+#else
+	t_skip("translate/direction flag", "x86-64 only");
+#endif
+}
+
 /* ---- threads --------------------------------------------------------------------------- */
 
 struct thr {
@@ -540,6 +592,7 @@ main(void)
 	}
 	test_faults();
 	test_hash();
+	test_direction_flag();
 	test_threads();
 	test_kats();
 	test_catalog();

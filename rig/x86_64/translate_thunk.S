@@ -35,17 +35,19 @@ tr_pre_thunk:
 	push	%r10
 	push	%r11
 	push	%rbp
+	push	%rbx
 	pushfq
-	pop	%r11
+	pop	%rbx            /* callee-saved: still the flags after the call */
 	mov	%rsp, %rbp
 	and	$-16, %rsp
 	cld
 	call	tr_pre
 	mov	%rbp, %rsp
-	bt	$10, %r11
+	bt	$10, %rbx
 	jnc	1f
 	std
-1:	pop	%rbp
+1:	pop	%rbx
+	pop	%rbp
 	pop	%r11
 	pop	%r10
 	pop	%r9
@@ -100,17 +102,19 @@ tr_post_thunk_dead:
 	push	%r10
 	push	%r11
 	push	%rbp
+	push	%rbx
 	pushfq
-	pop	%r11
+	pop	%rbx            /* callee-saved: still the flags after the call */
 	mov	%rsp, %rbp
 	and	$-16, %rsp
 	cld
 	call	tr_post
 	mov	%rbp, %rsp
-	bt	$10, %r11
+	bt	$10, %rbx
 	jnc	1f
 	std
-1:	pop	%rbp
+1:	pop	%rbx
+	pop	%rbp
 	pop	%r11
 	pop	%r10
 	pop	%r9
