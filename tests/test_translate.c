@@ -482,13 +482,16 @@ test_catalog(void)
 	size_t nh, h;
 	unsigned i;
 
-	if (rig_open(&re, &(struct rig_config){ .strategy = LOG_EMULATE }) ||
-	    rig_open(&rt, &(struct rig_config){ .strategy = LOG_TRANSLATE })) {
+	/* one rig, its strategy switched between the two runs of a request: glibc's
+	 * memmove picks its path by the distance between source and destination,
+	 * so both runs must see the same buffers */
+	if (rig_open(&rt, &(struct rig_config){ .strategy = LOG_AUTO })) {
 		t_fail("translate/catalog", "rig_open: %s", rig_error());
 		return;
 	}
-	T_CHECK(rig_strategy(rt) == LOG_TRANSLATE, "translate/catalog strategy", "rig says %s",
-	        logger_strategy_names[rig_strategy(rt)]);
+	T_CHECK(rig_strategy(rt) == LOG_TRANSLATE, "translate/catalog default strategy",
+	        "the mock's LOG_AUTO is %s", logger_strategy_names[rig_strategy(rt)]);
+	re = rt;
 	misses(before);
 	all = helper_all(&nh);
 	for (h = 0; h < nh; h++) {
@@ -513,9 +516,15 @@ test_catalog(void)
 					const char *what;
 					size_t at;
 
+					int ea, eb2;
+
 					if (rig_validate(re, &q) != 0)
 						continue;
-					if (rig_pass(re, &q, &a, &ce) || rig_pass(rt, &q, &b, &ct)) {
+					rt->strategy = LOG_EMULATE;
+					ea = rig_pass(re, &q, &a, &ce);
+					rt->strategy = LOG_TRANSLATE;
+					eb2 = rig_pass(rt, &q, &b, &ct);
+					if (ea || eb2) {
 						if (bad++ < 3)
 							t_fail(name, "rig_run: %s", rig_error());
 						run_free(&a);
@@ -575,7 +584,6 @@ test_catalog(void)
 				       i == TR_INLINE ? "logged inline" : tr_reason_names[i],
 				       (unsigned long long)st.sites[i]);
 	}
-	rig_close(re);
 	rig_close(rt);
 }
 

@@ -554,12 +554,34 @@ flags_read(const ZydisDecodedInstruction *di)
 	return di->cpu_flags ? di->cpu_flags->tested & STATUS_FLAGS : 0;
 }
 
+/*
+ * The flags an instruction surely writes: not those the manuals leave
+ * undefined (a CPU may pass their old values through, and the check has
+ * changed those), and none for a shift or rotate by cl (a count of 0 writes
+ * nothing).
+ */
 static uint32_t
-flags_written(const ZydisDecodedInstruction *di)
+flags_written(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
 {
 	const ZydisAccessedFlags *f = di->cpu_flags;
+	unsigned i;
 
-	return f ? (f->modified | f->set_0 | f->set_1 | f->undefined) & STATUS_FLAGS : 0;
+	if (!f)
+		return 0;
+	switch (di->mnemonic) {
+	case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
+	case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
+	case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR: case ZYDIS_MNEMONIC_SHLD:
+	case ZYDIS_MNEMONIC_SHRD:
+		for (i = 0; i < di->operand_count_visible; i++)
+			if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    ops[i].reg.value == ZYDIS_REGISTER_CL)
+				return 0;
+		break;
+	default:
+		break;
+	}
+	return (f->modified | f->set_0 | f->set_1) & ~f->undefined & STATUS_FLAGS;
 }
 
 /*
@@ -571,11 +593,11 @@ flags_written(const ZydisDecodedInstruction *di)
 static bool flags_live_from(uint64_t pc, uint32_t need);
 
 static bool
-flags_live(uint64_t pc, const ZydisDecodedInstruction *first)
+flags_live(uint64_t pc, const ZydisDecodedInstruction *first, const ZydisDecodedOperand *ops)
 {
 	if (flags_read(first))
 		return true;
-	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first));
+	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first, ops));
 }
 
 /* Whether any of the flags `need` is read from pc on before it is written. */
@@ -591,7 +613,7 @@ flags_live_from(uint64_t pc, uint32_t need)
 			return true;
 		if (flags_read(&di) & need)
 			return true;
-		need &= ~flags_written(&di);
+		need &= ~flags_written(&di, ops);
 		if (!need)
 			return false;
 		switch (di.meta.category) {
@@ -842,7 +864,7 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	const ZydisDecodedOperand *m = &ops[mi];
 	uint8_t lea_chk[15], lea_arg[15], reb[15], cap[15];
 	size_t nchk, narg, nreb, ncap = 0;
-	bool live = flags_live(pc, di);
+	bool live = flags_live(pc, di, ops);
 	int s = scratch_for(regs_used(di, ops));
 	struct tr_site *d;
 	struct out cold = { .c = o->c, .cold = true };
