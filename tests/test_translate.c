@@ -13,6 +13,7 @@
  *    and entered natively takes one fault (the entry) and then none;
  *  - the code hash: a helper whose code changes after translation is
  *    translated again (its records follow the new code);
+ *  - the window: an access outside it is left to the trap path;
  *  - the direction flag: kept across logged accesses, and clear after a helper;
  *  - threads: a second thread running the translated copy on its own memory
  *    while the first is armed logs nothing and gets its data right.
@@ -343,6 +344,44 @@ test_hash(void)
 	munmap(code, 4096);
 }
 
+/* ---- the window -------------------------------------------------------------------- */
+
+/* Accesses outside the BAR's window are never made inline (on a device only the
+ * trap path decides what reaches it): they trap and count as inline-edge misses. */
+static void
+test_window(void)
+{
+	struct bar bar;
+	struct devmodel model;
+	const struct mmio_record *r;
+	uint64_t m0[TR_NREASONS], m1[TR_NREASONS], l0, lost;
+	uint8_t host[128];
+	size_t n, inside;
+	kat_fn *fn;
+
+	if (bar_open(&bar, "mock:window=0x40-0x10000", BAR_SIZE) ||
+	    devmodel_open(&model, NULL, &bar) || logger_arm(&bar, &model, LOG_TRANSLATE)) {
+		t_fail("translate/window", "setup: %s", rig_error());
+		return;
+	}
+	misses(m0);
+	l0 = inline_logged();
+	fn = (kat_fn *)logger_entry((void *)copy64);
+	fn(bar.view, host);      /* loads 0x0..0x40 outside, stores 0x40..0x80 inside */
+	logger_disarm();
+	misses(m1);
+	r = logger_records(&n, &lost);
+	inside = 0;
+	for (size_t i = 0; i < n; i++)
+		inside += r[i].offset >= 0x40;
+	T_CHECK(n == 16 && inside == 8 && inline_logged() - l0 == 8 &&
+	        m1[TR_INLINE] - m0[TR_INLINE] == 8, "translate/window",
+	        "%zu records (%zu inside the window), %llu inline, %llu trapped", n, inside,
+	        (unsigned long long)(inline_logged() - l0),
+	        (unsigned long long)(m1[TR_INLINE] - m0[TR_INLINE]));
+	bar_close(&bar);
+}
+
 /* ---- the direction flag ---------------------------------------------------------- */
 
 /*
@@ -601,6 +640,7 @@ main(void)
 	test_faults();
 	test_hash();
 	test_direction_flag();
+	test_window();
 	test_threads();
 	test_kats();
 	test_catalog();

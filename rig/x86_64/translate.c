@@ -1393,6 +1393,8 @@ tr_arm(const struct tr_arm *a)
 	t->size = a->size;
 	t->tlo = a->lo;
 	t->thi = a->hi;
+	t->win_lo = a->win_lo;
+	t->win_hi = a->win_hi;
 	t->alias = a->alias;
 	t->alias_mem = a->alias_is_memory;
 	t->accesses = a->accesses;

@@ -149,6 +149,9 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 	 * (the instruction runs on addr, traps, and is handled and counted there) */
 	if (addr < t->view || w > t->size || off > t->size - w)
 		return addr;
+	/* outside the window: whatever the trap path makes of it, never the device here */
+	if (off < t->win_lo || off + w > t->win_hi)
+		return addr;
 	/* a device routine at its access budget: the model stops it, in the trap path */
 	if (t->budget && *t->budget && *t->accesses + s->nacc > *t->budget)
 		return addr;
@@ -184,7 +187,8 @@ tr_post(const struct tr_site *s)
 static int
 in_view(const struct tr_tls *t, uint64_t a, unsigned n)
 {
-	return a >= t->view && n <= t->size && a - t->view <= t->size - n;
+	return a >= t->view && n <= t->size && a - t->view <= t->size - n &&
+	       a - t->view >= t->win_lo && a - t->view + n <= t->win_hi;
 }
 
 static int
