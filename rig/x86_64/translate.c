@@ -24,6 +24,20 @@
  * only preallocated tables, Zydis, and a trylock on the translator's mutex.
  * Several threads may run translated code (each logs into its own TLS); one
  * translates at a time.
+ *
+ * Known gaps, where they live:
+ *  - Only the unit that starts at an entry is rehashed at that entry (its code
+ *    is mapped: it is about to run); a callee reached through the lookup is
+ *    rechecked only when it is an entry itself. A library unloaded and another
+ *    loaded at the same address behind an unchanged entry runs stale code.
+ *  - The innermost frame of a backtrace taken inside translated code (a
+ *    sanitizer report, a signal handler's unwinder) is a cache address, with no
+ *    unwind information; the frames above it are the original return addresses.
+ *  - The fast table is written entry by entry while other threads may read it
+ *    (fast_put orders the stores so that a reader sees a whole old or new entry
+ *    or a miss, never a mixed one, on x86's ordering).
+ *  - ret imm16, far branches, xbegin and undecodable bytes end the translation
+ *    (an escape to the original code, counted).
  */
 #include <errno.h>
 #include <pthread.h>
