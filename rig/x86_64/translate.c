@@ -33,9 +33,11 @@
  *  - The innermost frame of a backtrace taken inside translated code (a
  *    sanitizer report, a signal handler's unwinder) is a cache address, with no
  *    unwind information; the frames above it are the original return addresses.
- *  - The fast table is written entry by entry while other threads may read it
- *    (fast_put orders the stores so that a reader sees a whole old or new entry
- *    or a miss, never a mixed one, on x86's ordering).
+ *  - The fast table is written while other threads may read it: a reader
+ *    racing fast_put between its two loads can pair an entry's old target
+ *    with the new one's copy. The rig runs one traced thread per request; a
+ *    program whose threads translate while others run translated code would
+ *    need a sequence count in the emitted lookup.
  *  - ret imm16, far branches, xbegin and undecodable bytes end the translation
  *    (an escape to the original code, counted).
  */
@@ -178,7 +180,8 @@ fast_put(uint64_t orig, uint64_t cache)
 {
 	struct ent *e = &fast[orig & ((1u << FAST_BITS) - 1)];
 
-	/* a reader on another thread must never pair this orig with an old cache */
+	/* zero first: a reader that loads orig after this sees a miss (see the gap
+	 * in the file's header for one that loaded it before) */
 	__atomic_store_n(&e->orig, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->cache, cache, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->orig, orig, __ATOMIC_RELEASE);
