@@ -531,22 +531,49 @@ in_cache(uint64_t pc)
 
 /* ---- reading the original code ------------------------------------------------- */
 
-/* Up to 15 bytes at pc without faulting on a page that is not there. */
+/*
+ * Whether the page holding pc can be read. Translation follows every branch
+ * target it decodes, and the bytes after a call that never returns may decode
+ * as a branch to anywhere: those are never run, but must not be read from an
+ * unmapped page either. process_vm_readv on our own pid reports EFAULT
+ * instead of faulting (and is async-signal-safe, for tr_interpose); the last
+ * few readable pages are remembered for one translation, since code is read
+ * page by page.
+ */
+static uint64_t readable_ok[8]; /* pages known readable, this translation */
+static unsigned readable_next;
+
+static bool
+readable(uint64_t pc)
+{
+	uint64_t *ok = readable_ok;
+	uint64_t page = pc & ~4095ull;
+	uint8_t b;
+	struct iovec local = { .iov_base = &b, .iov_len = 1 };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)page, .iov_len = 1 };
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (ok[i] == page && page)
+			return true;
+	if (syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L) != 1)
+		return false;
+	ok[readable_next++ % 8] = page;
+	return true;
+}
+
+/* Up to 15 bytes at pc, as far as they lie on readable pages (0 if none). */
 static size_t
 fetch(uint64_t pc, uint8_t buf[15])
 {
 	uint64_t room = 4096 - (pc & 4095);
-	struct iovec local = { .iov_base = buf, .iov_len = 15 };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)pc, .iov_len = 15 };
-	long got;
 
-	if (room >= 15) {
+	if (!readable(pc))
+		return 0;
+	if (room >= 15 || readable(pc + room)) {
 		memcpy(buf, (const void *)pc, 15);
 		return 15;
 	}
-	got = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L);
-	if (got == 15)
-		return 15;
 	memcpy(buf, (const void *)pc, room);
 	return room;
 }
@@ -1296,6 +1323,7 @@ translate(uint64_t entry)
 		return got;
 	if (!tr.ready || tr.nunits == UNIT_MAX || tr.next >= EXT_MAX || !(c = chunk_near(entry)))
 		return 0;
+	memset(readable_ok, 0, sizeof readable_ok); /* code may have been unmapped since */
 	u = &tr.unit[tr.nunits];
 	u->entry = entry;
 	u->ext0 = tr.next;
