@@ -79,15 +79,17 @@ struct ent {
 	uint64_t orig, cache;
 };
 
-#define MAP_BITS 20
-#define FAST_BITS 16
-#define SITE_BITS 18
+/* Table sizes: hashed tables are touched at random, so each costs a page fault
+ * per page on first use; these hold a few tens of thousands of instructions. */
+#define MAP_BITS 16
+#define FAST_BITS 14
+#define SITE_BITS 15
 #define DESC_MAX (1u << 17)
 #define EXT_MAX (1u << 17)
 #define UNIT_MAX 4096u
 #define WORK_MAX 8192u
 #define FIX_MAX 65536u
-#define UNIT_INSNS 40000u /* instructions one unit may translate */
+#define UNIT_INSNS 20000u /* instructions one unit may translate */
 
 struct site_ent {
 	uint64_t cache_pc, orig_pc;
@@ -133,6 +135,7 @@ static struct {
 	bool kmovq;                 /* AVX512BW: a whole 64-bit opmask can be saved */
 	pthread_mutex_t lock;
 	uint64_t gen;               /* odd while the tables change (under the lock) */
+	unsigned native_ents;       /* identity entries in the fast table since the last purge */
 } tr = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* What the emitted lookups index: read by translated code on every thread. */
@@ -1304,6 +1307,9 @@ fast_purge_native(void)
 {
 	unsigned i;
 
+	if (!tr.native_ents)
+		return;
+	tr.native_ents = 0;
 	for (i = 0; i < (1u << FAST_BITS); i++)
 		if (fast[i].orig && fast[i].orig == fast[i].cache)
 			__atomic_store_n(&fast[i].orig, 0, __ATOMIC_RELEASE);
@@ -1382,6 +1388,7 @@ flush_all(void)
 	memset(tr.map, 0, sizeof tr.map);
 	memset(tr.sites, 0, sizeof tr.sites);
 	memset(fast, 0, sizeof fast);
+	tr.native_ents = 0;
 	tr.ndesc = tr.next = tr.nunits = tr.nfix = 0;
 	for (i = 0; i < tr.nchunks; i++) {
 		tr.chunk[i].hot = HEADER;
@@ -1531,6 +1538,7 @@ tr_resolve(uint64_t target, uint64_t mode)
 	} else {
 		got = target; /* native code, from now on without this call */
 		fast_put(target, target);
+		tr.native_ents++;
 	}
 	unlock_all(&old);
 	tr_tls.t1 = got;
