@@ -9,6 +9,7 @@
  *  - every catalog helper, over a grid of requests through rig_run, gives
  *    the records and the data an emulate rig gives; the misses per reason
  *    over the grid are printed;
+ *  - 3000 random requests over the catalog agree the same way;
  *  - a helper called twice through logger_entry takes no fault either time,
  *    and entered natively takes one fault (the entry) and then none;
  *  - the code hash: a helper whose code changes after translation is
@@ -626,6 +627,72 @@ test_catalog(void)
 	rig_close(rt);
 }
 
+/* ---- random requests ---------------------------------------------------------------- */
+
+/* Random requests over every catalog helper, both strategies on one rig: the
+ * grid's lengths and offsets are fixed, these are not. */
+static void
+test_random(void)
+{
+	const struct mmio_helper *const *all;
+	struct rig *rig = NULL;
+	size_t nh, done = 0;
+	uint32_t seed = 0x7a11u;
+	unsigned i, bad = 0;
+
+	if (rig_open(&rig, &(struct rig_config){ .strategy = LOG_TRANSLATE })) {
+		t_fail("translate/random", "rig_open: %s", rig_error());
+		return;
+	}
+	all = helper_all(&nh);
+	for (i = 0; i < 3000 && bad < 3; i++) {
+		struct mmio_request q;
+		struct check_input ce, ct;
+		struct run a, b;
+		const char *what;
+		size_t at;
+		int ea, eb2;
+
+		seed = seed * 1103515245u + 12345u;
+		memset(&q, 0, sizeof q);
+		q.helper = all[(seed >> 8) % nh];
+		q.dir = (enum mmio_dir)((seed >> 4) % MMIO_NDIR);
+		seed = seed * 1103515245u + 12345u;
+		q.len = 1 + (seed >> 8) % ((seed & 1) ? 64 : 4096);
+		seed = seed * 1103515245u + 12345u;
+		q.dev_off = (seed >> 8) % 0x7000;
+		q.src_off = 0x8000 + (seed >> 3) % 0x7000;
+		q.host_misalign = seed % 64;
+		q.pattern = (uint8_t)(seed >> 24);
+		if (!q.helper->copy[q.dir] || rig_validate(rig, &q) != 0)
+			continue;
+		rig->strategy = LOG_EMULATE;
+		ea = rig_pass(rig, &q, &a, &ce);
+		rig->strategy = LOG_TRANSLATE;
+		eb2 = rig_pass(rig, &q, &b, &ct);
+		if (ea || eb2) {
+			t_fail("translate/random", "rig_run: %s", rig_error());
+			bad++;
+		} else {
+			what = recs_differ(a.recs, a.n, b.recs, b.n, &at);
+			if (!what && (ce.data.region != ct.data.region || ce.data.at != ct.data.at))
+				what = "data verdict";
+			if (what) {
+				t_fail("translate/random", "%s differs at record %zu: %s dir %d len %u "
+				       "dev 0x%x src 0x%x misalign %u", what, at, q.helper->name, q.dir,
+				       q.len, q.dev_off, q.src_off, q.host_misalign);
+				bad++;
+			}
+			done++;
+		}
+		run_free(&a);
+		run_free(&b);
+	}
+	if (!bad)
+		t_pass("translate/random (%zu requests agree)", done);
+	rig_close(rig);
+}
+
 int
 main(void)
 {
@@ -644,5 +711,6 @@ main(void)
 	test_threads();
 	test_kats();
 	test_catalog();
+	test_random();
 	return t_exit();
 }
