@@ -1573,9 +1573,12 @@ tr_interpose(ucontext_t *uc)
 {
 	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], got;
 
+	/* in the handler: never wait for the lock (signals are blocked here already) */
 	if (!tr.ready || in_cache(pc) || pthread_mutex_trylock(&tr.lock) != 0)
 		return false;
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
 	got = translate(pc);
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&tr.lock);
 	if (!got)
 		return false;
