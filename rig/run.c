@@ -213,9 +213,11 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		fence_init(&rig->fence_m, &rig->fence, &rig->layer);
 		banner_finish(rig);
 	}
-	/* a device wants its helper's own instruction; the mock takes the fastest */
+	/* a device wants its helper's own instruction; the mock takes the fastest:
+	 * the translated helper where the architecture has a translator */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
-	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
+	              : !rig->bar.alias_is_memory ? LOG_EXEC
+	              : arch_host.tr ? LOG_TRANSLATE : LOG_EMULATE;
 	if (rig_real(rig) && (err = device_strategy(rig, cfg)) != 0) {
 		rig_close(rig);
 		return err;
@@ -625,6 +627,7 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
             struct check_input *out)
 {
 	uint64_t dst = q->dev_off, src = q->dir == MMIO_WITHIN ? q->src_off : q->dev_off;
+	mmio_copy_fn *copy;
 	int err;
 
 	/* the fence's stop comes back here like a routine's budget (fence.c) */
@@ -669,15 +672,17 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 			catcher_restore();
 		return err;
 	}
+	/* translate: the helper's translated copy, so the call takes no fault */
+	copy = (mmio_copy_fn *)logger_entry((void *)q->helper->copy[q->dir]);
 	switch (q->dir) {
 	case MMIO_TO_DEVICE:
-		q->helper->copy[q->dir](view + dst, hbuf, q->len);
+		copy(view + dst, hbuf, q->len);
 		break;
 	case MMIO_FROM_DEVICE:
-		q->helper->copy[q->dir](hbuf, view + src, q->len);
+		copy(hbuf, view + src, q->len);
 		break;
 	default:
-		q->helper->copy[q->dir](view + dst, view + src, q->len);
+		copy(view + dst, view + src, q->len);
 		break;
 	}
 	logger_disarm();

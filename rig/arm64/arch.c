@@ -32,4 +32,8 @@ const struct arch_ops arch_host = {
 	.can_exec = NULL,
 	.exec = NULL,
 	.reg_value = NULL, /* emulate performs every access itself, once, through the model */
+	.tr_missing = "it would need an AArch64 translator (decoding and re-encoding "
+	              "A64 loads and stores, and a lookup for br/blr/ret), which this rig "
+	              "does not have yet",
+	.tr = NULL,
 };
