@@ -48,6 +48,7 @@
  *    helper's own crash would have, but without our message.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +155,22 @@ die(const char *what, uint64_t pc, uint64_t addr)
 	abort();
 }
 
+/* The calling thread's id, asked of the kernel once per thread (every arm and
+ * every fault wants it); a fork's child forgets the parent's (logger_init). */
+static __thread pid_t tid_known;
+
 static pid_t
 thread_id(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	if (!tid_known)
+		tid_known = (pid_t)syscall(SYS_gettid);
+	return tid_known;
+}
+
+static void
+thread_id_forget(void)
+{
+	tid_known = 0;
 }
 
 /* Whether [addr, addr+n) touches what traps as ours: the view or a guard page. */
@@ -808,16 +821,24 @@ handlers_install(void)
 	return 0;
 }
 
+/* Whether this thread was seen to have an alternate stack: asked once, as
+ * nothing in the rig's tools takes a thread's stack away again. */
+static __thread bool alt_stack_checked;
+
 /* Give the calling thread an alternate signal stack unless it has one. */
 static int
 alt_stack_ensure(void)
 {
 	stack_t cur, ss;
 
+	if (alt_stack_checked)
+		return 0;
 	if (sigaltstack(NULL, &cur) != 0)
 		return rig_fail(errno, "sigaltstack: %s", strerror(errno));
-	if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 64 * 1024)
-		return 0; /* the thread's own (libFuzzer's, a sanitizer's) serves */
+	if (!(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 64 * 1024) {
+		alt_stack_checked = true; /* the thread's own (libFuzzer's, a sanitizer's) serves */
+		return 0;
+	}
 	if (!alt_stack) {
 		alt_stack = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE,
 		                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -831,6 +852,7 @@ alt_stack_ensure(void)
 	ss.ss_flags = 0;
 	if (sigaltstack(&ss, NULL) != 0)
 		return rig_fail(errno, "sigaltstack: %s", strerror(errno));
+	alt_stack_checked = true;
 	return 0;
 }
 
@@ -845,6 +867,7 @@ logger_init(void)
 	err = lg.arch->init();
 	if (err)
 		return err;
+	pthread_atfork(NULL, NULL, thread_id_forget);
 	lg.ready = true;
 	return 0;
 }

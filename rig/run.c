@@ -274,11 +274,14 @@ banner_finish(struct rig *rig)
 	                            "after it (-save-window)" : "");
 }
 
+static void catcher_uninstall(void);
+
 void
 rig_close(struct rig *rig)
 {
 	if (!rig)
 		return;
+	catcher_uninstall();
 	devmodel_close(&rig->model);
 	if (rig->bar.ops)
 		bar_close(&rig->bar);
@@ -351,34 +354,81 @@ rig_catch_signals(struct rig *rig, bool on)
 	rig->catch_signals = on;
 }
 
-/* The one request that catches its helper's fault signal at a time. */
+/*
+ * The one request that catches its helper's fault signal at a time. The
+ * handlers stay installed from one request to the next (installing and
+ * restoring them around each was four of a sweep's five system calls per
+ * request); one that fires while no request runs is the program's own signal
+ * and goes to what was installed before, with its own information.
+ */
 static struct {
 	sigjmp_buf jmp;
 	volatile sig_atomic_t armed;
 	siginfo_t si;
 	struct sigaction old, old_xcpu;
+	bool bus, xcpu; /* ours is installed for SIGBUS, for SIGXCPU */
 } catcher;
-
-static void
-catcher_restore(void)
-{
-	catcher.armed = 0;
-	sigaction(SIGBUS, &catcher.old, NULL);
-	sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
-}
 
 static void
 on_fault_signal(int sig, siginfo_t *si, void *ctx)
 {
-	(void)ctx;
+	const struct sigaction *old = sig == SIGXCPU ? &catcher.old_xcpu : &catcher.old;
+
 	if (catcher.armed) {
 		catcher.si = *si;
 		catcher.armed = 0;
 		siglongjmp(catcher.jmp, 1);
 	}
-	/* not during a request: what was there before decides */
-	sigaction(sig, sig == SIGXCPU ? &catcher.old_xcpu : &catcher.old, NULL);
-	raise(sig);
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+		old->sa_sigaction(sig, si, ctx);
+		return;
+	}
+	if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL &&
+	    old->sa_handler != SIG_IGN) {
+		old->sa_handler(sig);
+		return;
+	}
+	/* the default action: put it back; a fault's instruction runs again and
+	 * takes it with the kernel's own information, a sent signal is sent again */
+	sigaction(sig, old, NULL);
+	if (sig == SIGXCPU)
+		catcher.xcpu = false;
+	else
+		catcher.bus = false;
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+/* Ours for SIGXCPU (a routine past its access budget, a fence's stop) and,
+ * when the tool catches fault signals, for SIGBUS; the program's otherwise. */
+static void
+catcher_install(bool bus)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (bus && !catcher.bus)
+		catcher.bus = sigaction(SIGBUS, &sa, &catcher.old) == 0;
+	else if (!bus && catcher.bus) {
+		sigaction(SIGBUS, &catcher.old, NULL);
+		catcher.bus = false;
+	}
+	if (!catcher.xcpu)
+		catcher.xcpu = sigaction(SIGXCPU, &sa, &catcher.old_xcpu) == 0;
+}
+
+static void
+catcher_uninstall(void)
+{
+	catcher.armed = 0;
+	if (catcher.bus)
+		sigaction(SIGBUS, &catcher.old, NULL);
+	if (catcher.xcpu)
+		sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
+	catcher.bus = catcher.xcpu = false;
 }
 
 static int view_restore(struct rig *rig);
@@ -386,8 +436,7 @@ static int view_restore(struct rig *rig);
 void
 rig_abandon(struct rig *rig)
 {
-	if (catcher.armed)
-		catcher_restore();
+	catcher.armed = 0;
 	logger_abandon();
 	/* a routine stopped by the time limit may have mapped over the view */
 	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
@@ -632,22 +681,15 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 
 	/* the fence's stop comes back here like a routine's budget (fence.c) */
 	if (rig->catch_signals || rig->faults.budget || rig_real(rig)) {
-		struct sigaction sa;
+		catcher_install(rig->catch_signals);
+		/* no mask saved: the jump leaves blocked only the signal it came by */
+		if (sigsetjmp(catcher.jmp, 0)) {
+			sigset_t arrived;
 
-		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = on_fault_signal;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		if (rig->catch_signals)
-			sigaction(SIGBUS, &sa, &catcher.old);
-		else
-			sigaction(SIGBUS, NULL, &catcher.old);
-		/* a routine past its access budget is stopped with SIGXCPU (fault.c) */
-		sigaction(SIGXCPU, &sa, &catcher.old_xcpu);
-		if (sigsetjmp(catcher.jmp, 1)) {
+			sigemptyset(&arrived);
+			sigaddset(&arrived, catcher.si.si_signo);
+			sigprocmask(SIG_UNBLOCK, &arrived, NULL);
 			logger_abandon();
-			sigaction(SIGBUS, &catcher.old, NULL);
-			sigaction(SIGXCPU, &catcher.old_xcpu, NULL);
 			if (catcher.si.si_signo == SIGXCPU && rig_real(rig) && rig->fence.stopped) {
 				out->stopped = true;
 				fence_text(out->stop_why, sizeof out->stop_why, &rig->fence);
@@ -668,8 +710,7 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 	}
 	if ((err = logger_arm(&rig->bar, rig_real(rig) ? &rig->fence_m : &rig->layer,
 	                      rig->strategy)) != 0) {
-		if (catcher.armed)
-			catcher_restore();
+		catcher.armed = 0;
 		return err;
 	}
 	/* translate: the helper's translated copy, so the call takes no fault */
@@ -686,8 +727,7 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 		break;
 	}
 	logger_disarm();
-	if (catcher.armed)
-		catcher_restore();
+	catcher.armed = 0;
 	return 0;
 }
 
