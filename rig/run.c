@@ -682,13 +682,9 @@ call_helper(struct rig *rig, const struct mmio_request *q, uint8_t *view, uint8_
 	/* the fence's stop comes back here like a routine's budget (fence.c) */
 	if (rig->catch_signals || rig->faults.budget || rig_real(rig)) {
 		catcher_install(rig->catch_signals);
-		/* no mask saved: the jump leaves blocked only the signal it came by */
-		if (sigsetjmp(catcher.jmp, 0)) {
-			sigset_t arrived;
-
-			sigemptyset(&arrived);
-			sigaddset(&arrived, catcher.si.si_signo);
-			sigprocmask(SIG_UNBLOCK, &arrived, NULL);
+		/* the mask saved: a budget's or fence's SIGXCPU jumps out of the
+		 * logger's SIGSEGV handler too, leaving its blocked signals blocked */
+		if (sigsetjmp(catcher.jmp, 1)) {
 			logger_abandon();
 			if (catcher.si.si_signo == SIGXCPU && rig_real(rig) && rig->fence.stopped) {
 				out->stopped = true;
