@@ -355,6 +355,17 @@ show_record(const char *strategy, const struct outcome *o, size_t i)
  * with its reason.
  */
 
+/* Whether a rig runs one small request: the logger refuses a strategy the
+ * architecture lacks when it is armed, not when the rig is opened. */
+static bool
+probe_runs(struct rig *r)
+{
+	struct mmio_request q = { .helper = &helper_mmio_copy, .dir = MMIO_TO_DEVICE, .len = 8 };
+	struct check_input in;
+
+	return rig_run(r, &q, &in) == 0 && in.nrecs > 0;
+}
+
 static bool
 open_one(const char *name)
 {
@@ -363,12 +374,14 @@ open_one(const char *name)
 	enum log_strategy e;
 
 	if (logger_strategy_parse(name, &e) != 0 ||
-	    rig_open(nst ? &probe : &rig, &(struct rig_config){ .strategy = e }) != 0) {
+	    rig_open(nst ? &probe : &rig, &(struct rig_config){ .strategy = e }) != 0 ||
+	    (probe && !probe_runs(probe))) {
 		if (nst == 0) {
 			t_fail("strategy-diff/setup", "the reference, %s: %s", name, rig_error());
 			return false;
 		}
 		t_skip("strategy-diff/strategy", "%s: refused here: %s", name, rig_error());
+		rig_close(probe);
 		return true;
 	}
 	rig_close(probe);
@@ -496,8 +509,13 @@ main(int argc, char **argv)
 	}
 	if (!self_checked)
 		t_fail("strategy-diff/comparator", "no request made a record to check it with");
-	T_CHECK(nst > 1, "strategy-diff/strategies", "no strategy besides %s runs here",
-	        st[0].name);
+	/* an architecture with neither single step nor exec has nothing to compare */
+	if (nst > 1)
+		t_pass("strategy-diff/strategies");
+	else if (arch_host.can_step || arch_host.exec)
+		t_fail("strategy-diff/strategies", "no strategy besides %s runs here", st[0].name);
+	else
+		t_skip("strategy-diff/strategies", "%s has only %s", arch_host.name, st[0].name);
 	T_CHECK(st[0].errors == 0 && unpicked == 0, "strategy-diff/requests",
 	        "%lu requests the reference refused, %lu draws found no request", st[0].errors,
 	        unpicked);
