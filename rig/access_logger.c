@@ -57,7 +57,7 @@
 
 #include "internal.h"
 
-const char *const logger_strategy_names[] = { "emulate", "step", "exec", NULL };
+const char *const logger_strategy_names[] = { "emulate", "step", "exec", "translate", NULL };
 
 static struct mmio_record ring[LOG_RING_RECORDS];
 
@@ -96,7 +96,15 @@ static struct {
 	uint8_t load_old[INSN_MAX_ACCESSES][MMIO_MAX_WIDTH]; /* bytes a model's answer replaced */
 	uint32_t overridden;            /* accesses whose load the model answered (bit each) */
 	bool injected;                  /* the model's fault is queued: its signal is not a trap */
+	/* translate: what handles the accesses the translation leaves to the trap
+	 * path, whether records may be made inline, and the misses so far */
+	enum log_strategy miss_strategy;
+	bool tr_inline;
+	uint64_t tr_misses[TR_NREASONS];
+	uint64_t tr_entry_faults;       /* faults in native code that moved into the cache */
 } lg;
+
+extern const struct devmodel_ops devmodel_plain;
 
 static __thread void *alt_stack; /* this thread's alternate signal stack, if ours */
 
@@ -110,6 +118,16 @@ uc_pc(const ucontext_t *uc)
 	return uc->uc_mcontext.pc;
 #else
 	return (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+#endif
+}
+
+static void
+uc_set_pc(ucontext_t *uc, uint64_t pc)
+{
+#if defined(__aarch64__)
+	uc->uc_mcontext.pc = pc;
+#else
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
 #endif
 }
 
@@ -565,14 +583,48 @@ unexecuted(ucontext_t *uc, struct insn *in)
 	lg.arch->skip(uc, in);
 }
 
+static void handle_access(ucontext_t *uc, uint64_t addr, enum log_strategy strategy);
+
+/*
+ * Under translate, a fault comes from a translated instruction the inline
+ * check left alone (a site: handled as the original instruction at its own
+ * pc, then pc moved back into the cache), or from native code: the helper
+ * entered natively (a test calling it directly), which moves into the cache
+ * at that instruction when records may be made inline.
+ */
+static void
+translate_fault(ucontext_t *uc, uint64_t addr)
+{
+	const struct tr_ops *tr = lg.arch->tr;
+	struct tr_site_info site;
+	uint64_t pc = uc_pc(uc);
+
+	if (!tr->site(pc, &site)) {
+		if (lg.tr_inline && tr->interpose(uc)) {
+			lg.tr_entry_faults++;
+			return;
+		}
+		lg.tr_misses[lg.tr_inline ? TR_NATIVE : TR_MODEL]++;
+		handle_access(uc, addr, lg.miss_strategy);
+		return;
+	}
+	lg.tr_misses[site.reason == TR_INLINE && !lg.tr_inline ? TR_MODEL : site.reason]++;
+	uc_set_pc(uc, site.orig_pc);
+	handle_access(uc, addr, lg.miss_strategy);
+	/* a step runs the copy in the cache, which does what the original does */
+	pc = uc_pc(uc);
+	if (pc == site.orig_pc)
+		uc_set_pc(uc, site.cache_pc);
+	else if (pc == site.orig_pc + site.orig_len)
+		uc_set_pc(uc, site.cache_pc + site.cache_len);
+}
+
 static void
 on_segv(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
 	uint64_t addr = (uint64_t)si->si_addr;
-	struct insn in;
 	int saved = errno;
-	unsigned i;
 
 	if (lg.injected && si->si_errno == INJECTED) {
 		lg.injected = false; /* the model's fault, arriving: the helper's to handle */
@@ -602,11 +654,24 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 	if (lg.stepping)
 		die("fault inside the armed view while single-stepping an instruction",
 		    lg.step_insn.pc, addr);
+	if (lg.strategy == LOG_TRANSLATE)
+		translate_fault(uc, addr);
+	else
+		handle_access(uc, addr, lg.strategy);
+	errno = saved;
+}
+
+/* One trapped access by strategy (emulate, step or exec). */
+static void
+handle_access(ucontext_t *uc, uint64_t addr, enum log_strategy strategy)
+{
+	struct insn in;
+	unsigned i;
+
 	lg.arch->decode(uc, addr, &in);
 	if (in.len && in.naccess == 0) {
 		/* decoded, and no data access (clflush and friends): nothing to record */
 		lg.arch->skip(uc, &in);
-		errno = saved;
 		return;
 	}
 	for (i = 0; i < in.naccess; i++)
@@ -614,23 +679,22 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 			break;
 	if (i == in.naccess)
 		die("the decoder's accesses do not cover the faulting address", in.pc, addr);
-	if (lg.strategy == LOG_EMULATE && in.can_emulate) {
+	if (strategy == LOG_EMULATE && in.can_emulate) {
 		mem_insn = &in;
 		lg.arch->emulate(uc, &in, &emulate_mem);
 		if (lg.fault)
 			fault_deliver();
-	} else if (lg.strategy == LOG_EXEC && exec_fits(uc, &in)) {
+	} else if (strategy == LOG_EXEC && exec_fits(uc, &in)) {
 		/* the instruction's own copy, on the alias: records and the model's say
 		 * as for a step, without the second trap */
 		lg.arch->exec(uc, &in, (int64_t)((uint64_t)lg.bar->alias - lg.view), &exec_hooks);
 	} else if (lg.arch->can_step) {
-		if (lg.strategy != LOG_STEP)
+		if (strategy != LOG_STEP)
 			lg.fallbacks++;
 		step_begin(uc, &in);
 	} else {
 		unexecuted(uc, &in);
 	}
-	errno = saved;
 }
 
 static void
@@ -728,6 +792,40 @@ logger_init(void)
 	return 0;
 }
 
+/*
+ * The translated code makes its records itself, bypassing the device model,
+ * only where that changes nothing: the plain model, alone or inside a fault
+ * layer with no plan (whose counters then move as its access() would move
+ * them; a routine's budget is checked inline and enforced by the trap path).
+ * Any other model or plan sees every access through the trap path, where the
+ * translated code's instructions trap as the original ones would.
+ */
+static void
+translate_arm(struct bar *bar, struct devmodel *model)
+{
+	struct tr_arm a = {
+		.ring = ring, .n = &lg.n, .cap = LOG_RING_RECORDS, .lost = &lg.lost,
+		.view = lg.view, .size = lg.size, .lo = lg.lo, .hi = lg.hi,
+		.alias = bar->alias, .alias_is_memory = bar->alias_is_memory,
+	};
+	struct fault_layer *fl = NULL;
+
+	if (model->ops == &devmodel_fault_layer) {
+		fl = model->priv;
+		a.inline_ok = fl->plan.n == 0 && fl->inner->ops == &devmodel_plain;
+		a.accesses = &fl->accesses;
+		a.loads = &fl->loads;
+		a.stores = &fl->stores;
+		a.budget = &fl->budget;
+	} else {
+		a.inline_ok = model->ops == &devmodel_plain;
+	}
+	lg.tr_inline = a.inline_ok;
+	lg.miss_strategy = bar->alias_is_memory ? LOG_EMULATE
+	                 : lg.arch->exec && lg.arch->can_exec(NULL, NULL) ? LOG_EXEC : LOG_STEP;
+	lg.arch->tr->arm(&a);
+}
+
 int
 logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 {
@@ -742,6 +840,10 @@ logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 		return rig_fail(ENOTSUP, "strategy 'exec' is not available on %s%s (use emulate "
 		                "or step)", lg.arch->name, lg.arch->exec ?
 		                " here: no executable memory for its code slots" : "");
+	if (strategy == LOG_TRANSLATE && !lg.arch->tr)
+		return rig_fail(ENOTSUP, "strategy 'translate' is not available on %s: %s (use "
+		                "emulate)", lg.arch->name, lg.arch->tr_missing ? lg.arch->tr_missing
+		                : "no translator");
 	if ((err = alt_stack_ensure()) != 0)
 		return err;
 	/*
@@ -773,6 +875,8 @@ logger_arm(struct bar *bar, struct devmodel *model, enum log_strategy strategy)
 	lg.injected = false;
 	lg.overridden = 0;
 	lg.stepping = false;
+	if (strategy == LOG_TRANSLATE)
+		translate_arm(bar, model);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	lg.armed = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -785,6 +889,30 @@ logger_disarm(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	lg.armed = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (lg.strategy == LOG_TRANSLATE && lg.arch->tr)
+		lg.arch->tr->arm(NULL);
+}
+
+void *
+logger_entry(void *fn)
+{
+	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline || thread_id() != lg.tid)
+		return fn;
+	return lg.arch->tr->entry(fn);
+}
+
+uint64_t
+logger_translate_misses(uint64_t *per_reason)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < TR_NREASONS; i++) {
+		if (per_reason)
+			per_reason[i] = lg.tr_misses[i];
+		total += lg.tr_misses[i];
+	}
+	return total;
 }
 
 void
@@ -830,5 +958,6 @@ logger_strategy_parse(const char *name, enum log_strategy *out)
 			*out = (enum log_strategy)i;
 			return 0;
 		}
-	return rig_fail(EINVAL, "unknown strategy '%s' (valid: emulate, step, exec)", name);
+	return rig_fail(EINVAL, "unknown strategy '%s' (valid: emulate, step, exec, translate)",
+	                name);
 }

@@ -20,6 +20,7 @@
 
 struct bar;
 struct devmodel;
+struct tr_ops;
 
 /* Messages from inside signal handlers: write(2) to stderr, nothing else. */
 void rig_say(const char *s);
@@ -242,6 +243,14 @@ uint64_t logger_unexecuted(void);
 /* Instructions emulate handed to the step strategy because its executor does not
  * model them (since init). */
 uint64_t logger_step_fallbacks(void);
+/* The function the rig should call for a helper at fn: under the translate
+ * strategy (armed), its translated entry, so that a call costs no fault at
+ * all; otherwise fn. */
+void *logger_entry(void *fn);
+/* Accesses of the translate strategy that reached the trap path anyway (since
+ * init); per_reason (NULL, or TR_NREASONS entries, indexed by enum tr_reason,
+ * below) gets them by reason; the total is returned. */
+uint64_t logger_translate_misses(uint64_t *per_reason);
 
 /* ---- per-architecture decoder/executor (rig/<arch>/) --------------------- */
 
@@ -332,6 +341,82 @@ struct arch_ops {
 	bool (*can_exec)(const ucontext_t *uc, const struct insn *in);
 	void (*exec)(ucontext_t *uc, const struct insn *in, int64_t delta,
 	             const struct exec_hooks *h);
+	/* The translate strategy: NULL where the architecture has one, else one
+	 * sentence saying what it would need (logger_arm refuses with it). */
+	const char *tr_missing;
+	const struct tr_ops *tr;    /* NULL where tr_missing is set */
+};
+
+/* ---- the translate strategy's seam (rig/<arch>/translate*) ----------------- */
+
+/* Why an instruction that may touch memory is not logged inline but left to the
+ * trap path (the view stays PROT_NONE: it traps if it touches the BAR). */
+enum tr_reason {
+	TR_INLINE,    /* logged inline (a miss here: it straddled the view's edge or a guard) */
+	TR_STRING,    /* movs/stos/lods/cmps/scas, rep or not */
+	TR_MASKED,    /* masked vector access (lanes from a mask register) */
+	TR_VSIB,      /* gather/scatter */
+	TR_SEGMENT,   /* fs/gs-relative operand */
+	TR_ADDR32,    /* 32-bit address size */
+	TR_RIPREL,    /* rip-relative data: a fixed address in the image */
+	TR_STACK,     /* push/pop/call with a memory operand, the stack's own accesses */
+	TR_WIDE,      /* wider than a record or of unknowable width (xsave, fxsave, bt reg) */
+	TR_ENCODE,    /* the encoder could not re-base it */
+	TR_NODATA,    /* no data access (clflush, prefetch) */
+	TR_NATIVE,    /* code the rig runs natively: not translated (yet) */
+	TR_MODEL,     /* the device model or fault plan needs the trap path's hooks */
+	TR_NREASONS
+};
+extern const char *const tr_reason_names[]; /* indexed by enum tr_reason */
+
+/* What the translated code logs into, for the arming thread (per-thread state). */
+struct tr_arm {
+	struct mmio_record *ring;      /* the logger's ring */
+	size_t *n, cap;                /* records in it, its capacity */
+	uint64_t *lost;                /* records that did not fit */
+	uint64_t view, size;           /* the view: [view, view + size) */
+	uint64_t lo, hi;               /* what traps: the view and its guard pages */
+	uint8_t *alias;                /* the always-accessible mapping */
+	bool alias_is_memory;          /* load and store values can be read from it */
+	bool inline_ok;                /* the model may be bypassed: records are made inline */
+	/* the fault layer's counters when it wraps the model, else NULL */
+	uint32_t *accesses, *loads, *stores;
+	const uint32_t *budget;        /* a routine's access budget (0 = none), or NULL */
+};
+
+/* A translated instruction that may trap: where it came from. */
+struct tr_site_info {
+	uint64_t orig_pc;          /* the helper's instruction */
+	uint64_t cache_pc;         /* the start of its copy in the cache */
+	uint8_t orig_len, cache_len;
+	uint8_t reason;            /* enum tr_reason */
+};
+
+struct tr_stats {
+	uint64_t units;                    /* translations done (entries and lookups) */
+	uint64_t insns;                    /* instructions translated */
+	uint64_t code_bytes, cache_bytes;  /* original bytes covered, cache bytes used */
+	uint64_t inline_sites;             /* memory instructions logged inline */
+	uint64_t sites[TR_NREASONS];       /* memory instructions per reason (static) */
+	uint64_t logged;                   /* accesses logged inline, this thread */
+	uint64_t flushes;                  /* code-hash mismatches: the cache was rebuilt */
+	uint64_t escapes;                  /* places the translation hands back to native code */
+};
+
+struct tr_ops {
+	/* Outside handlers: make this thread's translated code log into a (or, with
+	 * a NULL, log nothing: the code then runs as the original would). */
+	void (*arm)(const struct tr_arm *a);
+	/* Outside handlers: the translated entry of the function at fn (checking the
+	 * original code's hash first), or fn itself if it cannot be translated. */
+	void *(*entry)(void *fn);
+	/* In the fault handler: whether pc lies in translated code that may trap, and
+	 * where it came from. */
+	bool (*site)(uint64_t pc, struct tr_site_info *out);
+	/* In the fault handler: translate the native code at the context's pc and
+	 * move pc to its copy; false if it cannot (the trap path handles the access). */
+	bool (*interpose)(ucontext_t *uc);
+	void (*stats)(struct tr_stats *out);
 };
 
 /* The architecture this build runs on: rig/<arch>/ provides it. */

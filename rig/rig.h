@@ -316,6 +316,7 @@ enum log_strategy {
 	LOG_EMULATE, /* decode, perform through the device model, skip the instruction */
 	LOG_STEP,    /* unprotect, single-step the real instruction, re-protect */
 	LOG_EXEC,    /* run a copy of the real instruction on the alias inside the handler */
+	LOG_TRANSLATE, /* run a translated copy of the helper that logs inline (x86-64) */
 	LOG_AUTO     /* rig_config only: emulate where the alias is memory, exec on a device */
 };
 

@@ -46,7 +46,7 @@
 static const enum log_strategy strategies[] = { LOG_EMULATE };
 #define GOLDEN_SUB "arm64/"
 #else
-static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC };
+static const enum log_strategy strategies[] = { LOG_EMULATE, LOG_STEP, LOG_EXEC, LOG_TRANSLATE };
 #define GOLDEN_SUB ""
 #endif
 #define NSTRAT (sizeof strategies / sizeof strategies[0])

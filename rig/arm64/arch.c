@@ -31,4 +31,8 @@ const struct arch_ops arch_host = {
 	.io_write = a64_io_write,
 	.can_exec = NULL,
 	.exec = NULL,
+	.tr_missing = "it would need an AArch64 translator (decoding and re-encoding "
+	              "A64 loads and stores, and a lookup for br/blr/ret), which this rig "
+	              "does not have yet",
+	.tr = NULL,
 };

@@ -3,6 +3,7 @@
  * one rig/<arch>/ folder, and its arch_host is what the access logger uses.
  */
 #include "x86_64.h"
+#include "translate.h"
 
 static int
 x86_init(void)
@@ -13,6 +14,8 @@ x86_init(void)
 		return err;
 	x86_frame_init();
 	x86_io_init();
+	if ((err = x86_translate_init()) != 0)
+		return err;
 	return x86_exec_init();
 }
 
@@ -43,4 +46,5 @@ const struct arch_ops arch_host = {
 	.io_write = x86_io_write,
 	.can_exec = x86_can_exec,
 	.exec = x86_exec,
+	.tr = &x86_tr_ops,
 };

@@ -1159,3 +1159,22 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 	}
 	in->naccess = (uint8_t)n;
 }
+
+/* ---- without a fault: the translation strategy's classification ------------ */
+
+/*
+ * The template the trap path would build for the instruction at pc, fetched
+ * the same way (so the records' bytes agree), but not cached: the translator
+ * (translate.c) classifies each memory instruction once, outside any fault,
+ * and its inline records must be the ones a fault there would have made.
+ */
+void
+x86_classify(uint64_t pc, struct tmpl *t)
+{
+	uint8_t code[15];
+	size_t n = code_fetch(pc, code);
+
+	tmpl_build(t, code, n, pc);
+	if (t->len == 0 && n < 15 && code_fetch_more(pc, code, n) == 15)
+		tmpl_build(t, code, 15, pc);
+}

@@ -106,6 +106,9 @@ int x86_decoder_init(void);
 void x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in);
 /* All bytes of a width-byte access enabled. */
 uint64_t full_lanes(unsigned width);
+/* The template of the instruction at pc as x86_decode builds it, uncached, without
+ * a fault (the translation strategy's classification). */
+void x86_classify(uint64_t pc, struct tmpl *t);
 
 /* ---- frame.c: register state in the signal frame ---------------------------- */
 
