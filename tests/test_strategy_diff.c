@@ -13,9 +13,13 @@
  * record of each strategy and the copy_replay command lines that reproduce
  * the request under both.
  *
- * Usage: test_strategy_diff [-seconds=N] [-requests=N] [-seed=N]
+ * Usage: test_strategy_diff [-seconds=N] [-requests=N] [-seed=N] [-helpers=NAME,..]
+ *                           [-verbose=1]
  *   default: DEFAULT_REQUESTS requests from the fixed seed (the suite's run);
- *   -seconds=N: random requests for N seconds (the issue's 10-minute run).
+ *   -seconds=N: random requests for N seconds (the issue's 10-minute run);
+ *   -helpers=: draw only from these catalog helpers;
+ *   -verbose=1: each request's copy_replay line before it runs (a crash is
+ *   then the last line's request).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,6 +58,38 @@ rnd(void)
 
 /* The rig every strategy runs on (open_one says why there is only one). */
 static struct rig *rig;
+
+/* The helpers requests are drawn from: the catalog, or those -helpers= names. */
+static const struct mmio_helper *helpers[64];
+static unsigned nhelpers;
+
+static bool
+select_helpers(const char *list)
+{
+	char buf[1024], *tok, *save = NULL;
+	unsigned i;
+
+	if (!list) {
+		for (i = 0; catalog[i] && nhelpers < 64; i++)
+			helpers[nhelpers++] = catalog[i];
+		return true;
+	}
+	snprintf(buf, sizeof buf, "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok && nhelpers < 64; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; catalog[i] && strcmp(catalog[i]->name, tok); i++)
+			;
+		if (!catalog[i]) {
+			fprintf(stderr, "test_strategy_diff: -helpers=: no helper '%s' in the catalog "
+			        "(valid:", tok);
+			for (i = 0; catalog[i]; i++)
+				fprintf(stderr, " %s", catalog[i]->name);
+			fprintf(stderr, ")\n");
+			return false;
+		}
+		helpers[nhelpers++] = catalog[i];
+	}
+	return nhelpers > 0;
+}
 
 /* ---- requests ---------------------------------------------------------------- */
 
@@ -128,13 +164,11 @@ pick_request(struct mmio_request *q)
 {
 	const struct mmio_helper *h;
 	size_t size = rig_bar_size(rig);
-	unsigned tries, d, n = 0;
+	unsigned tries, d;
 
-	while (catalog[n])
-		n++;
 	for (tries = 0; tries < 1000; tries++) {
 		memset(q, 0, sizeof *q);
-		h = catalog[rnd() % n];
+		h = helpers[rnd() % nhelpers];
 		d = (unsigned)(rnd() % MMIO_NDIR);
 		if (!h->copy[d])
 			continue;
@@ -439,6 +473,8 @@ main(int argc, char **argv)
 	double seconds = 0;
 	unsigned long requests = DEFAULT_REQUESTS, done = 0, unpicked = 0;
 	unsigned long long seed = 0x6a09e667f3bcc909ull;
+	bool verbose = false;
+	const char *helper_list = NULL;
 	time_t until;
 	unsigned i;
 	int a, err;
@@ -451,9 +487,14 @@ main(int argc, char **argv)
 			requests = strtoul(argv[a] + 10, NULL, 0);
 		else if (!strncmp(argv[a], "-seed=", 6))
 			seed = strtoull(argv[a] + 6, NULL, 0);
+		else if (!strncmp(argv[a], "-helpers=", 9))
+			helper_list = argv[a] + 9;
+		else if (!strcmp(argv[a], "-verbose=1"))
+			verbose = true;
 		else {
 			fprintf(stderr, "usage: test_strategy_diff [-seconds=N] [-requests=N] "
-			        "[-seed=N]\n");
+			        "[-seed=N] "
+			        "[-helpers=NAME,..] [-verbose=1]\n");
 			return 2;
 		}
 	}
@@ -463,6 +504,8 @@ main(int argc, char **argv)
 		t_fail("strategy-diff/setup", "helper_add_builtins: %s", rig_error());
 		return t_exit();
 	}
+	if (!select_helpers(helper_list))
+		return 2;
 	if (!open_strategies())
 		return t_exit();
 	printf("# strategy-diff: reference %s, seed 0x%llx, compared with", st[0].name, seed);
@@ -482,6 +525,11 @@ main(int argc, char **argv)
 		}
 		comparator_check(&st[0].out);
 		for (i = 1; i < nst; i++) {
+			if (verbose) {
+				/* before the run: the last line names a request that crashes */
+				replay_line(&q, st[i].name);
+				fflush(stdout);
+			}
 			if ((err = run_one(&q, &st[i], &st[i].out)) != 0) {
 				if (st[i].errors++ < MAX_REPORTS) {
 					printf("# %s could not run a request %s took: %s\n", st[i].name,
