@@ -20,17 +20,23 @@
  * here (step, exec, translate where they exist); one that does not is a
  * "# skipped" line with the rig's reason.
  *
- * Usage: bench_translate [-rounds=N] [-grid-only] [-counts=FILE]
- *   -grid-only  only the grid (bench/run runs it under the GLIBC_TUNABLES that
- *               give glibc's memcpy the variant lackey gets)
- *   -counts=FILE  the grid's records per request under emulate, one per line,
- *               in the grid's order (what lackey_grid's trace is checked against)
+ * Usage: bench_translate [-rounds=N] [-strategies=NAME,..] [-no-grid | -grid-only]
+ *                        [-counts=FILE]
+ *   -strategies=  only these (default every one that runs here)
+ *   -no-grid      no grid; -grid-only: only the grid (bench/run runs it per
+ *                 strategy, a process each, under the GLIBC_TUNABLES that give
+ *                 glibc's memcpy the variant lackey gets)
+ *   -counts=FILE  the grid's records per request under the first strategy, one
+ *                 per line, in the grid's order (what lackey_grid's trace is
+ *                 checked against)
  * Output: "name value unit ..." lines.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "copy_fuzzer.h"
@@ -144,10 +150,22 @@ static void
 bench_fuzz_rounds(struct strat *s)
 {
 	double t0 = bench_now();
+	int out = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
 
+	/* the target prints the requests with findings: not the benchmark's output */
+	fflush(stdout);
+	if (out >= 0 && null >= 0)
+		dup2(null, STDOUT_FILENO);
 	do
 		bench_keep_min(&s->fuzz, bench_fuzz(FUZZ_EXECS, &s->fuzz_rpe));
 	while (bench_now() - t0 < 0.1);
+	fflush(stdout);
+	if (out >= 0 && null >= 0)
+		dup2(out, STDOUT_FILENO);
+	if (out >= 0)
+		close(out);
+	if (null >= 0)
+		close(null);
 }
 
 /* The grid through rig_run: seconds, records; their counts to f if not NULL. */
@@ -179,6 +197,19 @@ bench_grid(struct rig *rig, FILE *f, unsigned long *records)
 	return bench_now() - t;
 }
 
+/* Whether name is one of the comma-separated list. */
+static bool
+listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
 /* Whether strategy name runs a request here: its rig, or NULL with the reason
  * printed. */
 static struct rig *
@@ -203,8 +234,8 @@ int
 main(int argc, char **argv)
 {
 	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device", NULL };
-	const char *counts = NULL;
-	bool grid_only = false;
+	const char *counts = NULL, *only = NULL;
+	bool grid_only = false, no_grid = false;
 	int rounds = 5, r, a;
 	double bare = 1e9, base_fuzz;
 	struct rig *frig;
@@ -216,11 +247,15 @@ main(int argc, char **argv)
 			rounds = atoi(argv[a] + 8);
 		else if (!strcmp(argv[a], "-grid-only"))
 			grid_only = true;
+		else if (!strcmp(argv[a], "-no-grid"))
+			no_grid = true;
+		else if (!strncmp(argv[a], "-strategies=", 12))
+			only = argv[a] + 12;
 		else if (!strncmp(argv[a], "-counts=", 8) && argv[a][8])
 			counts = argv[a] + 8;
 		else {
-			fprintf(stderr, "usage: bench_translate [-rounds=N] [-grid-only] "
-			        "[-counts=FILE]\n");
+			fprintf(stderr, "usage: bench_translate [-rounds=N] [-strategies=NAME,..] "
+			        "[-no-grid | -grid-only] [-counts=FILE]\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -231,15 +266,18 @@ main(int argc, char **argv)
 	for (i = 0; logger_strategy_names[i] && nst < MAX_STRATEGIES; i++) {
 		struct strat *s = &st[nst];
 
+		if (only && !listed(only, logger_strategy_names[i]))
+			continue;
 		if (!(s->rig = open_strategy(logger_strategy_names[i], &s->strategy)))
 			continue;
 		s->name = logger_strategy_names[i];
 		s->access = s->fuzz = s->grid = 1e9;
 		nst++;
 	}
-	if (!nst || strcmp(st[0].name, "emulate")) {
-		fprintf(stderr, "bench_translate: emulate, the reference, does not run here\n");
-		return EXIT_RIG;
+	if (!nst) {
+		fprintf(stderr, "bench_translate: no strategy to measure (-strategies=%s)\n",
+		        only ? only : "");
+		return EXIT_USAGE;
 	}
 	if (counts) {
 		if (!(f = fopen(counts, "w"))) {
@@ -277,7 +315,8 @@ main(int argc, char **argv)
 				fuzz_options()->strategy = s->strategy;
 				bench_fuzz_rounds(s);
 			}
-			bench_keep_min(&s->grid, bench_grid(s->rig, NULL, &s->grid_records));
+			if (!no_grid)
+				bench_keep_min(&s->grid, bench_grid(s->rig, NULL, &s->grid_records));
 		}
 
 	if (!grid_only) {
@@ -285,13 +324,16 @@ main(int argc, char **argv)
 		for (i = 0; i < nst; i++)
 			printf("access_%s_ns %.1f ns/access, bare round trip / it %.1fx\n", st[i].name,
 			       st[i].access * 1e9, bare / st[i].access);
-		base_fuzz = st[0].fuzz;
-		for (i = 0; i < nst; i++)
+		base_fuzz = strcmp(st[0].name, "emulate") ? 0 : st[0].fuzz;
+		for (i = 0; i < nst; i++) {
 			printf("fuzz_%s_execs_per_s %.0f exec/s (mmio-copy, lengths 0..4096, %.1f "
-			       "records/exec), %.1fx emulate's\n", st[i].name, 1 / st[i].fuzz,
-			       st[i].fuzz_rpe, base_fuzz / st[i].fuzz);
+			       "records/exec)", st[i].name, 1 / st[i].fuzz, st[i].fuzz_rpe);
+			if (base_fuzz)
+				printf(", %.1fx emulate's", base_fuzz / st[i].fuzz);
+			printf("\n");
+		}
 	}
-	for (i = 0; i < nst; i++) {
+	for (i = 0; i < nst && !no_grid; i++) {
 		printf("grid_%s_s %.4f s (memcpy grid, %u requests)\n", st[i].name, st[i].grid,
 		       GRID_REQUESTS);
 		printf("grid_%s_records %lu\n", st[i].name, st[i].grid_records);
