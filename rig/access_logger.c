@@ -102,6 +102,7 @@ static struct {
 	bool tr_inline;
 	uint64_t tr_misses[TR_NREASONS];
 	uint64_t tr_entry_faults;       /* faults in native code that moved into the cache */
+	uint64_t faults;                /* access faults taken for an armed view, since init */
 } lg;
 
 extern const struct devmodel_ops devmodel_plain;
@@ -654,6 +655,7 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 	if (lg.stepping)
 		die("fault inside the armed view while single-stepping an instruction",
 		    lg.step_insn.pc, addr);
+	lg.faults++;
 	if (lg.strategy == LOG_TRANSLATE)
 		translate_fault(uc, addr);
 	else
@@ -899,6 +901,14 @@ logger_entry(void *fn)
 	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline || thread_id() != lg.tid)
 		return fn;
 	return lg.arch->tr->entry(fn);
+}
+
+uint64_t
+logger_faults(uint64_t *entries)
+{
+	if (entries)
+		*entries = lg.tr_entry_faults;
+	return lg.faults;
 }
 
 uint64_t

@@ -251,6 +251,9 @@ void *logger_entry(void *fn);
  * init); per_reason (NULL, or TR_NREASONS entries, indexed by enum tr_reason,
  * below) gets them by reason; the total is returned. */
 uint64_t logger_translate_misses(uint64_t *per_reason);
+/* Access faults the logger took for an armed view (since init); *entries (if
+ * not NULL) gets those of them that moved native code into the translation. */
+uint64_t logger_faults(uint64_t *entries);
 
 /* ---- per-architecture decoder/executor (rig/<arch>/) --------------------- */
 

@@ -90,8 +90,9 @@ struct extent {
 };
 
 struct unit {
-	unsigned ext0, next;
-	uint64_t hash;
+	uint64_t entry;           /* where translation started */
+	unsigned ext0, next;      /* its extents */
+	uint64_t hash;            /* of the original bytes they cover */
 };
 
 struct fix {
@@ -708,6 +709,9 @@ judge(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops, const s
 
 	*mi = -1;
 	*any = false;
+	/* a hinting nop's operand is never accessed (it cannot fault either) */
+	if (di->mnemonic == ZYDIS_MNEMONIC_NOP)
+		return TR_INLINE;
 	for (i = 0; i < di->operand_count; i++) {
 		const ZydisDecodedOperand *o = &ops[i];
 
@@ -871,7 +875,7 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 		o->full = true;
 		return true;
 	}
-	*(int32_t *)jb_at = (int32_t)(slow - (jb_at + 4));
+	memcpy(jb_at, &(int32_t){ (int32_t)(slow - (jb_at + 4)) }, 4);
 	site_put((uint64_t)next - di->length, di->length, pc, di->length, TR_INLINE);
 	site_put((uint64_t)reb_pc, (unsigned)nreb, pc, di->length, TR_INLINE);
 	tr.st.inline_sites++;
@@ -986,7 +990,9 @@ trace(struct out *o, uint64_t pc)
 			else
 				tr.ext[tr.next++] = (struct extent){ pc, pc + di.length };
 		}
-		if ((di.attributes & ZYDIS_ATTRIB_IS_RELATIVE) &&
+		/* a branch's own target (not a rip-relative operand's address) */
+		if ((di.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && di.operand_count_visible >= 1 &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
 		    ZYAN_FAILED(ZydisCalcAbsoluteAddress(&di, &ops[0], pc, &target)))
 			target = 0;
 		switch (di.meta.category) {
@@ -1059,7 +1065,7 @@ trace(struct out *o, uint64_t pc)
 			}
 			return;
 		default:
-			if (di.attributes & ZYDIS_ATTRIB_IS_RELATIVE)
+			if (target)
 				break; /* xbegin and friends */
 			x86_classify(pc, &t);
 			why = judge(&di, ops, &t, &mi, &any);
@@ -1140,6 +1146,7 @@ translate(uint64_t entry)
 	if (!tr.ready || tr.nunits == UNIT_MAX || tr.next >= EXT_MAX || !(c = chunk_near(entry)))
 		return 0;
 	u = &tr.unit[tr.nunits];
+	u->entry = entry;
 	u->ext0 = tr.next;
 	tr.unit_insns = 0;
 	tr.nwork = 0;
@@ -1271,9 +1278,12 @@ tr_entry(void *fn)
 	if (!tr.ready)
 		return fn;
 	pthread_mutex_lock(&tr.lock);
+	/* the unit that starts here: its code is mapped (it is about to run), and
+	 * code it reached is rechecked when it is an entry itself */
 	for (i = 0; i < tr.nunits; i++)
-		if (unit_hash(&tr.unit[i]) != tr.unit[i].hash) {
-			flush_all();
+		if (tr.unit[i].entry == (uint64_t)fn) {
+			if (unit_hash(&tr.unit[i]) != tr.unit[i].hash)
+				flush_all();
 			break;
 		}
 	got = translate((uint64_t)fn);
