@@ -59,6 +59,14 @@
 
 const char *const logger_strategy_names[] = { "emulate", "step", "exec", "translate", NULL };
 
+const char *const tr_reason_names[] = {
+	[TR_INLINE] = "inline-edge", [TR_STRING] = "string", [TR_MASKED] = "masked",
+	[TR_VSIB] = "gather-scatter", [TR_SEGMENT] = "fs-gs", [TR_ADDR32] = "addr32",
+	[TR_RIPREL] = "rip-relative", [TR_STACK] = "stack-memory", [TR_WIDE] = "wide",
+	[TR_ENCODE] = "not-encodable", [TR_NODATA] = "no-data", [TR_NATIVE] = "native-code",
+	[TR_MODEL] = "device-model",
+};
+
 static struct mmio_record ring[LOG_RING_RECORDS];
 
 /* Bytes of the alternate signal stack: the handler with Zydis' decoder state,
@@ -898,7 +906,8 @@ logger_disarm(void)
 void *
 logger_entry(void *fn)
 {
-	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline || thread_id() != lg.tid)
+	/* another thread gets the same copy: its own state logs nothing */
+	if (!lg.armed || lg.strategy != LOG_TRANSLATE || !lg.tr_inline)
 		return fn;
 	return lg.arch->tr->entry(fn);
 }

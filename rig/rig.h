@@ -317,7 +317,8 @@ enum log_strategy {
 	LOG_STEP,    /* unprotect, single-step the real instruction, re-protect */
 	LOG_EXEC,    /* run a copy of the real instruction on the alias inside the handler */
 	LOG_TRANSLATE, /* run a translated copy of the helper that logs inline (x86-64) */
-	LOG_AUTO     /* rig_config only: emulate where the alias is memory, exec on a device */
+	LOG_AUTO     /* rig_config only: translate where the alias is memory (emulate where
+	                the architecture has no translator), exec on a device */
 };
 
 /* Strategy names for messages and parsing, indexed by enum log_strategy. */

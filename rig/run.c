@@ -63,9 +63,11 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return err;
 	}
 	fault_layer_init(&rig->layer, &rig->faults, &rig->model);
-	/* a device wants its helper's own instruction; the mock takes the fastest */
+	/* a device wants its helper's own instruction; the mock takes the fastest:
+	 * the translated helper where the architecture has a translator */
 	rig->strategy = cfg->strategy != LOG_AUTO ? cfg->strategy
-	              : rig->bar.alias_is_memory ? LOG_EMULATE : LOG_EXEC;
+	              : !rig->bar.alias_is_memory ? LOG_EXEC
+	              : arch_host.tr ? LOG_TRANSLATE : LOG_EMULATE;
 	rig->host = aligned_alloc(MMIO_HOST_ALIGN, hsize);
 	rig->host_want = malloc(hsize);
 	rig->dev_want = malloc(MMIO_REQ_MAX_LEN);

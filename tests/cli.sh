@@ -165,7 +165,7 @@ if [[ -f build/plugins/misbehave.so ]]; then
 	expect_exit "a hanging helper is a finding, not a pass" 1 timeout 60 $R -helper_lib=build/plugins/hang.so -helper=hang -len=8 -timeout=1
 	expect_grep "the hang is reported as a timeout with its reproducer" '^! timeout error after=1s: helper hang'
 	expect_grep "the timeout carries a replay command" '^# replay: build/copy_replay -helper_lib=build/plugins/hang.so'
-	for s in emulate step; do
+	for s in emulate step translate; do
 		expect_exit "$s: a store one byte before the BAR is a finding" 1 $R -helper_lib=$P -helper=store-before -len=4 -offset=0 -strategy=$s
 		expect_grep "$s: the stray store is recorded at -0x1 and judged R9" '^! R9 in-bounds error at=-0x1'
 	done
@@ -267,7 +267,7 @@ if [[ -f $RL ]]; then
 	expect_exit "ack-checked copes with removal (zeros): its polls are bounded" 0 $R $RM -helper=ack-checked -fault=remove@2:zeros
 	expect_exit "ack-checked dies of a removal that raises SIGBUS" 1 $R $RM -helper=ack-checked -fault=remove@2:sigbus
 	expect_grep "ack-checked: died of SIGBUS BUS_ADRERR" 'helper ack-checked died of SIGBUS \(BUS_ADRERR\)'
-	for s in emulate step exec; do
+	for s in emulate step exec translate; do
 		expect_exit "ack-spdk ($s): its SIGBUS handler maps 0xFF and the routine sees removal" 0 $R $RM -helper=ack-spdk -fault=remove@2:sigbus -strategy=$s
 		expect_grep "ack-spdk ($s): returned -1, coped" '^# routine returned -1'
 	done
@@ -311,8 +311,8 @@ if [[ -x $T ]]; then
 	expect_grep "the HTML report shows the damage sentence" "doorbell &#39;sq0_tail&#39; at 0x40 rang twice|doorbell 'sq0_tail' at 0x40 rang twice"
 fi
 # the model's damage names the same records whatever the strategy
-d=$(for s in emulate step exec; do $R -helper=memcpy -model=regs:examples/doorbell-fifo.regs -offset=0x40 -len=16 -strategy=$s 2>/dev/null | grep '^! damage' | head -n 1; done | sort -u | wc -l)
-if [[ $d == 1 ]]; then pass "damage sentences agree under emulate, step and exec"; else fail "damage sentences agree under emulate, step and exec" "$d different first damage lines"; fi
+d=$(for s in emulate step exec translate; do $R -helper=memcpy -model=regs:examples/doorbell-fifo.regs -offset=0x40 -len=16 -strategy=$s 2>/dev/null | grep '^! damage' | head -n 1; done | sort -u | wc -l)
+if [[ $d == 1 ]]; then pass "damage sentences agree under emulate, step, exec and translate"; else fail "damage sentences agree under emulate, step, exec and translate" "$d different first damage lines"; fi
 if [[ -x $F ]]; then
 	expect_exit "copy_fuzzer refuses a two-dash flag libFuzzer would ignore" 2 $F --runs=10
 	expect_grep "the two-dash refusal says how to spell it" 'one dash only'

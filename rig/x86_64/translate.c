@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -38,14 +39,6 @@
 
 #include "x86_64.h"
 #include "translate.h"
-
-const char *const tr_reason_names[] = {
-	[TR_INLINE] = "inline-edge", [TR_STRING] = "string", [TR_MASKED] = "masked",
-	[TR_VSIB] = "gather-scatter", [TR_SEGMENT] = "fs-gs", [TR_ADDR32] = "addr32",
-	[TR_RIPREL] = "rip-relative", [TR_STACK] = "stack-memory", [TR_WIDE] = "wide",
-	[TR_ENCODE] = "not-encodable", [TR_NODATA] = "no-data", [TR_NATIVE] = "native-code",
-	[TR_MODEL] = "device-model",
-};
 
 /* ---- tables ------------------------------------------------------------------ */
 
@@ -61,8 +54,8 @@ struct chunk {
 	uint8_t *base;
 	size_t hot, cold;                  /* cursors */
 	uint8_t *lookup_jump, *lookup_ret; /* the emitted lookups */
-	uint8_t *far_pre, *far_post;       /* jmp *0(%rip) to the thunks */
-	uint8_t *far_res_jump, *far_res_ret;
+	uint8_t *far_pre, *far_post, *far_post_dead; /* jmp *0(%rip) to the thunks */
+	uint8_t *far_res_jump, *far_res_ret, *far_string;
 	uint8_t *tail;
 };
 
@@ -121,8 +114,9 @@ static struct {
 	unsigned nfix;
 	unsigned unit_insns;        /* of the unit being translated */
 	struct tr_stats st;
+	bool kmovq;                 /* AVX512BW: a whole 64-bit opmask can be saved */
 	pthread_mutex_t lock;
-	uint8_t kmov_ok;
+	uint64_t gen;               /* odd while the tables change (under the lock) */
 } tr = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* What the emitted lookups index: read by translated code on every thread. */
@@ -427,10 +421,14 @@ header_emit(struct chunk *c)
 	jmp_far(&o, (uint64_t)tr_pre_thunk);
 	c->far_post = pos(&o);
 	jmp_far(&o, (uint64_t)tr_post_thunk);
+	c->far_post_dead = pos(&o);
+	jmp_far(&o, (uint64_t)tr_post_thunk_dead);
 	c->far_res_jump = pos(&o);
 	jmp_far(&o, (uint64_t)tr_resolve_jump);
 	c->far_res_ret = pos(&o);
 	jmp_far(&o, (uint64_t)tr_resolve_ret);
+	c->far_string = pos(&o);
+	jmp_far(&o, (uint64_t)tr_string_thunk);
 	c->tail = pos(&o);
 	mov_from_tls(&o, 0, TLS(t0));
 	{
@@ -570,18 +568,24 @@ flags_written(const ZydisDecodedInstruction *di)
  * fall-through path reads one before all are written. A branch, or too long a
  * search, counts as live; a call or a ret as dead (the ABI keeps no flags).
  */
+static bool flags_live_from(uint64_t pc, uint32_t need);
+
 static bool
 flags_live(uint64_t pc, const ZydisDecodedInstruction *first)
 {
-	ZydisDecodedInstruction di;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	uint32_t need = STATUS_FLAGS;
-	unsigned k;
-
 	if (flags_read(first))
 		return true;
-	need &= ~flags_written(first);
-	pc += first->length;
+	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first));
+}
+
+/* Whether any of the flags `need` is read from pc on before it is written. */
+static bool
+flags_live_from(uint64_t pc, uint32_t need)
+{
+	ZydisDecodedInstruction di;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	unsigned k;
+
 	for (k = 0; need && k < 16; k++) {
 		if (!decode_at(pc, &di, ops))
 			return true;
@@ -644,6 +648,53 @@ scratch_for(unsigned used)
 		if (!(used >> order[i] & 1))
 			return order[i];
 	return -1;
+}
+
+/*
+ * Save a masked access's mask register into this thread's state, for tr_pre:
+ * kmovq/kmovw %fs:kv, k or vmovdqu %fs:vv, ymm. The encoding is decoded back
+ * and checked (an absolute %fs:disp32 operand), or 0 is returned.
+ */
+static size_t
+enc_capture(uint8_t out[15], const struct tmpl *t)
+{
+	ZydisEncoderRequest r;
+	ZydisDecodedInstruction di;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	size_t n;
+	int32_t disp;
+
+	memset(&r, 0, sizeof r);
+	r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_FS;
+	r.operand_count = 2;
+	r.operands[0].type = ZYDIS_OPERAND_TYPE_MEMORY;
+	r.operands[0].mem.base = ZYDIS_REGISTER_NONE;
+	r.operands[0].mem.index = ZYDIS_REGISTER_NONE;
+	r.operands[1].type = ZYDIS_OPERAND_TYPE_REGISTER;
+	if (t->mask == MASK_K || t->mask == MASK_K_PREFIX) {
+		r.mnemonic = tr.kmovq ? ZYDIS_MNEMONIC_KMOVQ : ZYDIS_MNEMONIC_KMOVW;
+		r.operands[0].mem.size = tr.kmovq ? 8 : 2;
+		r.operands[1].reg.value = (ZydisRegister)(ZYDIS_REGISTER_K0 + t->mask_reg);
+		disp = TLS(kv);
+		if (!tr.kmovq && t->width / t->elem > 16)
+			return 0;
+	} else if (t->mask == MASK_VEC_MSB && t->mask_reg < 16) {
+		r.mnemonic = ZYDIS_MNEMONIC_VMOVDQU;
+		r.operands[0].mem.size = 32;
+		r.operands[1].reg.value = (ZydisRegister)(ZYDIS_REGISTER_YMM0 + t->mask_reg);
+		disp = TLS(vv);
+	} else {
+		return 0;
+	}
+	r.operands[0].mem.displacement = disp;
+	n = enc(&r, out, 0, false);
+	if (!n || ZYAN_FAILED(ZydisDecoderDecodeFull(&tr.dec, out, n, &di, ops)) ||
+	    ops[0].type != ZYDIS_OPERAND_TYPE_MEMORY || ops[0].mem.segment != ZYDIS_REGISTER_FS ||
+	    ops[0].mem.base != ZYDIS_REGISTER_NONE || ops[0].mem.index != ZYDIS_REGISTER_NONE ||
+	    ops[0].mem.disp.value != disp)
+		return 0;
+	return n;
 }
 
 /* The instruction re-encoded with its memory operand [reg]. */
@@ -748,9 +799,12 @@ judge(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops, const s
 	if (t->chunked || t->trunc || t->bit_reg >= 0 || t->op == OP_MOVDIR64B || !t->width ||
 	    t->width > MMIO_MAX_WIDTH || t->len == 0)
 		return TR_WIDE;
-	if (t->mask != MASK_NONE)
+	if (t->mask != MASK_NONE && t->mask != MASK_K && t->mask != MASK_K_PREFIX &&
+	    t->mask != MASK_VEC_MSB)
 		return TR_MASKED;
-	if (explicit_mem != 1 || t->nmem > TR_SITE_ACC)
+	/* an implicit operand (xlat's [rbx+al]) is not what lea of the operand gives */
+	if (explicit_mem != 1 || t->nmem > TR_SITE_ACC ||
+	    ops[*mi].visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
 		return TR_WIDE;
 	for (i = 0; i < t->nmem; i++)
 		if (t->mem[i].how != BASE_REGS || t->mem[i].base != t->mem[0].base ||
@@ -786,8 +840,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
             const ZydisDecodedOperand *ops, const uint8_t *bytes, const struct tmpl *t, int mi)
 {
 	const ZydisDecodedOperand *m = &ops[mi];
-	uint8_t lea_chk[15], lea_arg[15], reb[15];
-	size_t nchk, narg, nreb;
+	uint8_t lea_chk[15], lea_arg[15], reb[15], cap[15];
+	size_t nchk, narg, nreb, ncap = 0;
 	bool live = flags_live(pc, di);
 	int s = scratch_for(regs_used(di, ops));
 	struct tr_site *d;
@@ -799,9 +853,11 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	if (s < 0 || tr.ndesc == DESC_MAX)
 		return false;
 	nchk = enc_lea(lea_chk, 0, m, live ? 136 : 0);
-	narg = enc_lea(lea_arg, 6, m, 152);
+	narg = enc_lea(lea_arg, 6, m, live ? 160 : 152);
 	nreb = enc_rebased(reb, di, ops, (unsigned)s);
 	if (!nchk || !narg || !nreb)
+		return false;
+	if (t->mask != MASK_NONE && !(ncap = enc_capture(cap, t)))
 		return false;
 	d = &tr.desc[tr.ndesc++];
 	memset(d, 0, sizeof *d);
@@ -818,6 +874,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	}
 	d->width = t->width;
 	d->elem = t->elem;
+	d->mask = t->mask == MASK_K ? TR_MASK_K : t->mask == MASK_K_PREFIX ? TR_MASK_K_PREFIX
+	        : t->mask == MASK_VEC_MSB ? TR_MASK_VEC : TR_MASK_NONE;
 
 	/* hot: the check; the instruction itself when the address is not near the view */
 	if (live) {
@@ -839,16 +897,17 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	eb(o, bytes, di->length);
 	next = pos(o);
 
-	/* cold: log, re-base, run, log the store's value */
+	/* cold: log, re-base, run, log the store's value. With live flags the
+	 * helper's stay pushed below the red zone across tr_pre (which keeps only
+	 * DF) and come back just before the instruction. */
 	slow = pos(&cold);
-	if (live) {
-		e1(&cold, 0x9d);
-		above_red_zone(&cold);
-	}
-	below_red_zone(&cold);
+	if (!live)
+		below_red_zone(&cold);
 	e1(&cold, 0x50); /* push rax; push rdi; push rsi */
 	e1(&cold, 0x57);
 	e1(&cold, 0x56);
+	if (ncap)
+		eb(&cold, cap, ncap);
 	eb(&cold, lea_arg, narg);
 	movabs(&cold, 7, (uint64_t)d);
 	call_to(&cold, o->c->far_pre);
@@ -856,6 +915,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	e1(&cold, 0x5e);
 	e1(&cold, 0x5f);
 	e1(&cold, 0x58);
+	if (live)
+		e1(&cold, 0x9d); /* popfq */
 	above_red_zone(&cold);
 	mov_to_tls(&cold, (unsigned)s, TLS(savs));
 	mov_from_tls(&cold, (unsigned)s, TLS(reb));
@@ -866,7 +927,8 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 		below_red_zone(&cold);
 		e1(&cold, 0x57);
 		movabs(&cold, 7, (uint64_t)d);
-		call_to(&cold, o->c->far_post);
+		call_to(&cold, flags_live_from(pc + di->length, STATUS_FLAGS) ? o->c->far_post
+		                                                              : o->c->far_post_dead);
 		e1(&cold, 0x5f);
 		above_red_zone(&cold);
 	}
@@ -878,6 +940,51 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	memcpy(jb_at, &(int32_t){ (int32_t)(slow - (jb_at + 4)) }, 4);
 	site_put((uint64_t)next - di->length, di->length, pc, di->length, TR_INLINE);
 	site_put((uint64_t)reb_pc, (unsigned)nreb, pc, di->length, TR_INLINE);
+	tr.st.inline_sites++;
+	tr.st.sites[TR_INLINE]++;
+	return true;
+}
+
+/* A movs/stos/lods, rep or not: tr_string runs the elements that touch the
+ * view, then the instruction itself whatever is left (registered as a site). */
+static bool
+emit_string(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
+            const uint8_t *bytes, const struct tmpl *t)
+{
+	struct tr_site *d;
+	uint8_t *at;
+
+	if (tr.ndesc == DESC_MAX || t->len == 0 || di->address_width != 64 ||
+	    (t->op != OP_MOVS && t->op != OP_STOS && t->op != OP_LODS))
+		return false;
+	d = &tr.desc[tr.ndesc++];
+	memset(d, 0, sizeof *d);
+	d->pc = pc;
+	memcpy(d->insn, t->bytes, 15);
+	d->insn_len = t->len;
+	d->cls = t->cls;
+	d->flags = t->flags;
+	d->width = t->elem;
+	d->elem = t->elem;
+	d->string = t->op == OP_MOVS ? TR_STR_MOVS : t->op == OP_STOS ? TR_STR_STOS : TR_STR_LODS;
+	below_red_zone(o);
+	mov_to_tls(o, 0, TLS(scr));
+	movabs(o, 0, (uint64_t)d);
+	call_to(o, o->c->far_string);
+	mov_from_tls(o, 0, TLS(scr));
+	above_red_zone(o);
+	{
+		uint8_t b[] = { 0x64, 0xff, 0x24, 0x25 }; /* jmp *%fs:t1 */
+
+		eb(o, b, sizeof b);
+		e32(o, (uint32_t)TLS(t1));
+	}
+	at = pos(o);
+	eb(o, bytes, di->length);
+	d->rep = t->rep;
+	d->run_at = (uint64_t)at;
+	d->skip_at = (uint64_t)pos(o);
+	site_put((uint64_t)at, di->length, pc, di->length, TR_STRING);
 	tr.st.inline_sites++;
 	tr.st.sites[TR_INLINE]++;
 	return true;
@@ -1073,6 +1180,11 @@ trace(struct out *o, uint64_t pc)
 				pc += di.length;
 				continue;
 			}
+			/* segment-overridden strings have op OP_STEP in the template */
+			if (any && why == TR_STRING && emit_string(o, pc, &di, bytes, &t)) {
+				pc += di.length;
+				continue;
+			}
 			if (any && why == TR_INLINE)
 				why = TR_ENCODE;
 			{
@@ -1231,6 +1343,8 @@ tr_init(void)
 	/* the XSAVE area for everything XCR0 enables (CPUID leaf 0xd, ebx) */
 	if (!__get_cpuid(1, &a, &b, &cx, &d) || !(cx & (1u << 27)))
 		return 0; /* no OSXSAVE: translation unavailable */
+	__cpuid_count(7, 0, a, b, cx, d);
+	tr.kmovq = (b >> 30) & 1; /* AVX512BW */
 	__cpuid_count(0xd, 0, a, b, cx, d);
 	tr_xsave_bytes = ((uint64_t)b + 63) & ~63ull;
 	if (tr_xsave_bytes < 576)
@@ -1269,15 +1383,57 @@ tr_arm(const struct tr_arm *a)
 		t->span = a->hi - a->lo + TR_REACH;
 }
 
+/*
+ * The translator's lock is held with every signal blocked: a time limit's
+ * jump out of the helper (SIGALRM, siglongjmp) must not leave it held, or the
+ * tables half written.
+ */
+static void
+lock_all(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+	pthread_mutex_lock(&tr.lock);
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
+}
+
+static void
+unlock_all(const sigset_t *old)
+{
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_unlock(&tr.lock);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static void *
 tr_entry(void *fn)
 {
+	sigset_t old;
 	uint64_t got;
 	unsigned i;
 
 	if (!tr.ready)
 		return fn;
-	pthread_mutex_lock(&tr.lock);
+	/* the common case, a helper translated before and unchanged, reads the
+	 * tables without the lock (or a system call) and keeps the answer only if
+	 * no translation ran meanwhile */
+	{
+		uint64_t g = __atomic_load_n(&tr.gen, __ATOMIC_ACQUIRE);
+		unsigned n = tr.nunits;
+
+		for (i = 0; !(g & 1) && i < n && i < UNIT_MAX; i++)
+			if (tr.unit[i].entry == (uint64_t)fn) {
+				if (tr.unit[i].ext0 + tr.unit[i].next <= EXT_MAX &&
+				    unit_hash(&tr.unit[i]) == tr.unit[i].hash &&
+				    (got = map_get((uint64_t)fn)) != 0 &&
+				    __atomic_load_n(&tr.gen, __ATOMIC_ACQUIRE) == g)
+					return (void *)got;
+				break;
+			}
+	}
+	lock_all(&old);
 	/* the unit that starts here: its code is mapped (it is about to run), and
 	 * code it reached is rechecked when it is an entry itself */
 	for (i = 0; i < tr.nunits; i++)
@@ -1287,16 +1443,17 @@ tr_entry(void *fn)
 			break;
 		}
 	got = translate((uint64_t)fn);
-	pthread_mutex_unlock(&tr.lock);
+	unlock_all(&old);
 	return got ? (void *)got : fn;
 }
 
 void
 tr_resolve(uint64_t target, uint64_t mode)
 {
+	sigset_t old;
 	uint64_t got;
 
-	pthread_mutex_lock(&tr.lock);
+	lock_all(&old);
 	got = map_get(target);
 	if (!got && mode == 0 && !in_cache(target))
 		got = translate(target);
@@ -1306,7 +1463,7 @@ tr_resolve(uint64_t target, uint64_t mode)
 		got = target; /* native code, from now on without this call */
 		fast_put(target, target);
 	}
-	pthread_mutex_unlock(&tr.lock);
+	unlock_all(&old);
 	tr_tls.t1 = got;
 }
 

@@ -30,6 +30,25 @@ struct tr_site {
 	uint16_t width;              /* bytes of each access */
 	uint8_t elem;                /* element size */
 	uint8_t has_store;           /* tr_post fills a store's value after it */
+	uint8_t string;              /* a string move tr_string runs (TR_STR_*) */
+	uint8_t rep;                 /* with a rep prefix */
+	uint8_t mask;                /* TR_MASK_*: where the lanes come from */
+	uint64_t run_at, skip_at;    /* string: its copy in the cache, and what follows it */
+};
+
+/* struct tr_site's mask: an opmask (its enabled elements; compress/expand:
+ * popcount of them from the start), or the top bit of each element of a
+ * vector register (vpmaskmov); the slow path stores the register into
+ * tr_tls.kv / tr_tls.vv before calling tr_pre. */
+enum { TR_MASK_NONE, TR_MASK_K, TR_MASK_K_PREFIX, TR_MASK_VEC };
+
+/* struct tr_site's string */
+enum { TR_STR_NONE, TR_STR_MOVS, TR_STR_STOS, TR_STR_LODS };
+
+/* The registers tr_string_thunk saves, in this order in memory (it pushes
+ * them in reverse); rax itself travels in tr_tls.scr. */
+struct tr_regs {
+	uint64_t rbx, rcx, rdx, rbp, rsi, rdi, r8, r9, r10, r11, rflags;
 };
 
 /* This thread's state. The first fields are what the emitted code touches. */
@@ -51,6 +70,9 @@ struct tr_tls {
 	const uint32_t *budget;
 	uint64_t pend;        /* ring index of the store record tr_post fills, ~0 none */
 	uint64_t pend_off;    /* its BAR offset */
+	uint64_t pend_lanes;  /* its lanes */
+	uint64_t kv;          /* a masked access's opmask */
+	uint8_t vv[32];       /* a vpmaskmov's mask register */
 	uint64_t logged;      /* accesses logged inline */
 };
 
@@ -63,10 +85,13 @@ extern __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec")));
 /* translate_log.c (general registers only; called by the thunks). */
 uint64_t tr_pre(const struct tr_site *s, uint64_t addr);
 void tr_post(const struct tr_site *s);
+void tr_string(const struct tr_site *s, struct tr_regs *r);
 
 /* translate_thunk.S: what the emitted code calls. */
 void tr_pre_thunk(void);
 void tr_post_thunk(void);
+void tr_post_thunk_dead(void);
+void tr_string_thunk(void);
 void tr_resolve_jump(void);
 void tr_resolve_ret(void);
 extern uint64_t tr_xsave_bytes; /* the XSAVE area the resolve thunks reserve */

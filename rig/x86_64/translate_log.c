@@ -31,9 +31,16 @@ __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec"))) = { .pe
 
 typedef uint64_t __attribute__((aligned(1), may_alias)) tr_u64;
 
-/* width bytes of the alias at off into v (the rest of the 64 zeroed). */
+static uint64_t
+lanes_of(unsigned w)
+{
+	return w >= 64 ? ~0ull : (1ull << w) - 1;
+}
+
+/* The enabled bytes of width w of the alias at off into v (the rest of the 64
+ * zeroed, as a record keeps them). */
 static void
-value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w)
+value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes)
 {
 	unsigned i;
 
@@ -41,21 +48,99 @@ value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w)
 		*(tr_u64 *)(v + i) = 0;
 	if (!t->alias_mem)
 		return;
-	if (w >= 8 && !(w & 7)) {
+	if (w >= 8 && !(w & 7) && lanes == lanes_of(w)) {
 		for (i = 0; i < w; i += 8)
 			*(tr_u64 *)(v + i) = *(const tr_u64 *)(t->alias + off + i);
 		return;
 	}
 	for (i = 0; i < w; i++)
-		v[i] = t->alias[off + i];
+		if (lanes >> i & 1)
+			v[i] = t->alias[off + i];
+}
+
+static unsigned
+popcount64(uint64_t x)
+{
+	unsigned n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
+/* The byte lanes of a masked site from the mask register the slow path saved. */
+static uint64_t
+mask_lanes(const struct tr_site *s, const struct tr_tls *t)
+{
+	unsigned e = s->elem, n = s->width / e, j;
+	uint64_t bits = 0, lanes = 0;
+
+	if (s->mask == TR_MASK_VEC) {
+		for (j = 0; j < n && j * e + e <= sizeof t->vv; j++)
+			if (t->vv[j * e + e - 1] & 0x80)
+				bits |= 1ull << j;
+	} else {
+		bits = t->kv & (n >= 64 ? ~0ull : (1ull << n) - 1);
+	}
+	if (s->mask == TR_MASK_K_PREFIX)
+		return lanes_of(popcount64(bits) * e);
+	for (j = 0; j < n; j++)
+		if (bits >> j & 1)
+			lanes |= lanes_of(e) << (j * e);
+	return lanes;
+}
+
+/* Append one record of the site's kind at BAR offset off; value NULL: zeros
+ * (a store's, filled later), else w bytes. The ring index, or ~0 if full. */
+static uint64_t
+rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes,
+        unsigned kind, const uint8_t *value)
+{
+	struct mmio_record *r;
+	size_t idx = *t->n;
+	unsigned k;
+
+	if (t->accesses) {
+		(*t->accesses)++;
+		if (kind == MMIO_LOAD)
+			(*t->loads)++;
+		else
+			(*t->stores)++;
+	}
+	t->logged++;
+	if (idx == t->cap) {
+		(*t->lost)++;
+		return ~0ull;
+	}
+	r = &t->ring[idx];
+	r->seq = idx;
+	r->offset = (int64_t)off;
+	r->lanes = lanes;
+	r->pc = s->pc;
+	r->width = (uint16_t)w;
+	r->elem = s->elem;
+	r->kind = (uint8_t)kind;
+	r->cls = s->cls;
+	r->flags = s->flags;
+	r->insn_len = s->insn_len;
+	for (k = 0; k < 15; k++)
+		r->insn[k] = s->insn[k];
+	for (k = 0; k < MMIO_MAX_WIDTH; k += 8)
+		*(tr_u64 *)(r->value + k) = 0;
+	if (value && t->alias_mem)
+		for (k = 0; k < w; k++)
+			if (lanes >> k & 1)
+				r->value[k] = value[k];
+	*t->n = idx + 1;
+	return idx;
 }
 
 uint64_t
 tr_pre(const struct tr_site *s, uint64_t addr)
 {
 	struct tr_tls *t = &tr_tls;
-	unsigned w = s->width, i, k;
-	uint64_t off = addr - t->view;
+	unsigned w = s->width, i;
+	uint64_t off = addr - t->view, lanes;
 
 	/* host memory near the view: the instruction as it is */
 	if (addr + w <= t->tlo || addr >= t->thi)
@@ -67,43 +152,19 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 	/* a device routine at its access budget: the model stops it, in the trap path */
 	if (t->budget && *t->budget && *t->accesses + s->nacc > *t->budget)
 		return addr;
+	lanes = s->mask ? mask_lanes(s, t) : lanes_of(w);
+	/* every element masked off: no access at all (it cannot fault either) */
+	if (!lanes)
+		return addr;
 	for (i = 0; i < s->nacc; i++) {
-		struct mmio_record *r;
-		size_t idx = *t->n;
+		uint64_t idx = rec_put(s, t, off, w, lanes, s->kind[i],
+		                       s->kind[i] == MMIO_LOAD ? t->alias + off : NULL);
 
-		if (t->accesses) {
-			(*t->accesses)++;
-			if (s->kind[i] == MMIO_LOAD)
-				(*t->loads)++;
-			else
-				(*t->stores)++;
-		}
-		t->logged++;
-		if (idx == t->cap) {
-			(*t->lost)++;
-			continue;
-		}
-		r = &t->ring[idx];
-		r->seq = idx;
-		r->offset = (int64_t)off;
-		r->lanes = w >= 64 ? ~0ull : (1ull << w) - 1;
-		r->pc = s->pc;
-		r->width = (uint16_t)w;
-		r->elem = s->elem;
-		r->kind = s->kind[i];
-		r->cls = s->cls;
-		r->flags = s->flags;
-		r->insn_len = s->insn_len;
-		for (k = 0; k < 15; k++)
-			r->insn[k] = s->insn[k];
-		if (s->kind[i] == MMIO_LOAD) {
-			value_fill(r->value, t, off, w);
-		} else {
-			value_fill(r->value, t, off, 0);
+		if (s->kind[i] == MMIO_STORE && idx != ~0ull) {
 			t->pend = idx;
 			t->pend_off = off;
+			t->pend_lanes = lanes;
 		}
-		*t->n = idx + 1;
 	}
 	return (uint64_t)t->alias + off;
 }
@@ -115,6 +176,98 @@ tr_post(const struct tr_site *s)
 
 	if (t->pend == ~0ull)
 		return;
-	value_fill(t->ring[t->pend].value, t, t->pend_off, s->width);
+	value_fill(t->ring[t->pend].value, t, t->pend_off, s->width, t->pend_lanes);
 	t->pend = ~0ull;
+}
+
+/* Whether [a, a+n) lies wholly inside the view / wholly outside what traps. */
+static int
+in_view(const struct tr_tls *t, uint64_t a, unsigned n)
+{
+	return a >= t->view && n <= t->size && a - t->view <= t->size - n;
+}
+
+static int
+away(const struct tr_tls *t, uint64_t a, unsigned n)
+{
+	return a + n <= t->tlo || a >= t->thi;
+}
+
+/* One element of e bytes (1, 2, 4, 8) at p, as one access. */
+static uint64_t
+elem_read(uint64_t p, unsigned e)
+{
+	switch (e) {
+	case 1: return *(const volatile uint8_t *)p;
+	case 2: return *(const u16u *)p;
+	case 4: return *(const u32u *)p;
+	default: return *(const u64u *)p;
+	}
+}
+
+static void
+elem_write(uint64_t p, unsigned e, uint64_t v)
+{
+	switch (e) {
+	case 1: *(volatile uint8_t *)p = (uint8_t)v; break;
+	case 2: *(u16u *)p = (uint16_t)v; break;
+	case 4: *(u32u *)p = (uint32_t)v; break;
+	default: *(u64u *)p = v; break;
+	}
+}
+
+/*
+ * A movs/stos/lods, rep or not, element by element, as emulate's string
+ * runner does it: while an element touches the view, its accesses are performed on the
+ * alias (the rest on host memory) and recorded, load then store, and rsi, rdi
+ * and rcx move. It stops at an element that touches no BAR, or one it cannot
+ * place wholly (a guard page, the view's edge), or at a routine's budget: the
+ * instruction itself then runs on from there natively, and traps if it
+ * touches the view again. So the records are the trap path's, without its
+ * fault per instruction. The translated code continues at tr_tls.t1: the
+ * instruction's copy, or past it when a non-rep element was done here.
+ */
+void
+tr_string(const struct tr_site *s, struct tr_regs *r)
+{
+	struct tr_tls *t = &tr_tls;
+	unsigned e = s->elem, need;
+	uint64_t step = (r->rflags & 0x400) ? (uint64_t)-(int64_t)e : e, v, mask;
+	int ld = s->string != TR_STR_STOS, st = s->string != TR_STR_LODS, vs, vd;
+
+	mask = e >= 8 ? ~0ull : (1ull << (8 * e)) - 1;
+	t->t1 = s->run_at;
+	while (!s->rep || r->rcx) {
+		uint64_t src = r->rsi, dst = r->rdi;
+
+		vs = ld && in_view(t, src, e);
+		vd = st && in_view(t, dst, e);
+		if ((ld && !vs && !away(t, src, e)) || (st && !vd && !away(t, dst, e)) || (!vs && !vd))
+			return;
+		need = (unsigned)vs + (unsigned)vd;
+		if (t->budget && *t->budget && *t->accesses + need > *t->budget)
+			return;
+		if (ld) {
+			v = elem_read(vs ? (uint64_t)t->alias + (src - t->view) : src, e);
+			if (vs)
+				rec_put(s, t, src - t->view, e, lanes_of(e), MMIO_LOAD, (const uint8_t *)&v);
+			r->rsi = src + step;
+		} else {
+			v = t->scr & mask;
+		}
+		if (st) {
+			elem_write(vd ? (uint64_t)t->alias + (dst - t->view) : dst, e, v);
+			if (vd)
+				rec_put(s, t, dst - t->view, e, lanes_of(e), MMIO_STORE, (const uint8_t *)&v);
+			r->rdi = dst + step;
+		} else {
+			/* lods: al and ax merge, eax zero-extends, rax is whole */
+			t->scr = e == 4 ? v : e == 8 ? v : (t->scr & ~mask) | v;
+		}
+		if (!s->rep) {
+			t->t1 = s->skip_at; /* done: the instruction itself is skipped */
+			return;
+		}
+		r->rcx--;
+	}
 }

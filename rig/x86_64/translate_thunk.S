@@ -7,10 +7,13 @@
  *
  * tr_pre_thunk: %rdi = struct tr_site *, %rsi = the effective address; the
  *   caller saved %rax, %rdi and %rsi. Returns tr_pre's re-based address in
- *   %rax; every other general register and the flags are kept. Vector
- *   registers are never touched: tr_pre is general-registers-only C.
- * tr_post_thunk: %rdi = struct tr_site *, saved by the caller; everything
- *   else kept (the instruction's flags may be live after it).
+ *   %rax; every other general register and the direction flag are kept, the
+ *   status flags are not (dead there). Vector registers are never touched:
+ *   tr_pre is general-registers-only C.
+ * tr_post_thunk(_dead): %rdi = struct tr_site *, saved by the caller;
+ *   everything else kept, the status flags too unless _dead (the emitted code
+ *   picks _dead where no instruction after reads them before writing them:
+ *   popfq is the slow part of a logged access).
  * tr_resolve_jump / tr_resolve_ret: a lookup that missed the fast table,
  *   with %rax = the original target and the helper's %rax in tr_tls.t0.
  *   tr_resolve is ordinary C (the translator, Zydis, libc), so the whole
@@ -23,7 +26,8 @@
 	.globl	tr_pre_thunk
 	.type	tr_pre_thunk, @function
 tr_pre_thunk:
-	pushfq
+	/* the status flags are dead here (the check's cmp wrote them, or the
+	 * emitted code keeps the helper's on the stack); only DF must come back */
 	push	%rcx
 	push	%rdx
 	push	%r8
@@ -31,11 +35,18 @@ tr_pre_thunk:
 	push	%r10
 	push	%r11
 	push	%rbp
+	push	%rbx
+	pushfq
+	pop	%rbx            /* callee-saved: still the flags after the call */
 	mov	%rsp, %rbp
 	and	$-16, %rsp
 	cld
 	call	tr_pre
 	mov	%rbp, %rsp
+	bt	$10, %rbx
+	jnc	1f
+	std
+1:	pop	%rbx
 	pop	%rbp
 	pop	%r11
 	pop	%r10
@@ -43,10 +54,11 @@ tr_pre_thunk:
 	pop	%r8
 	pop	%rdx
 	pop	%rcx
-	popfq
 	ret
 	.size	tr_pre_thunk, .-tr_pre_thunk
 
+/* tr_post_thunk: the flags are live after the instruction, all kept;
+ * tr_post_thunk_dead: only DF is. */
 	.globl	tr_post_thunk
 	.type	tr_post_thunk, @function
 tr_post_thunk:
@@ -77,6 +89,80 @@ tr_post_thunk:
 	popfq
 	ret
 	.size	tr_post_thunk, .-tr_post_thunk
+
+	.globl	tr_post_thunk_dead
+	.type	tr_post_thunk_dead, @function
+tr_post_thunk_dead:
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%rbp
+	push	%rbx
+	pushfq
+	pop	%rbx            /* callee-saved: still the flags after the call */
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	cld
+	call	tr_post
+	mov	%rbp, %rsp
+	bt	$10, %rbx
+	jnc	1f
+	std
+1:	pop	%rbx
+	pop	%rbp
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	ret
+	.size	tr_post_thunk_dead, .-tr_post_thunk_dead
+
+/* tr_string_thunk: %rax = struct tr_site *, the helper's %rax in tr_tls.scr
+ * (where tr_string leaves it, updated); every other general register and the
+ * flags saved as a struct tr_regs that tr_string updates. */
+	.globl	tr_string_thunk
+	.type	tr_string_thunk, @function
+tr_string_thunk:
+	pushfq
+	push	%r11
+	push	%r10
+	push	%r9
+	push	%r8
+	push	%rdi
+	push	%rsi
+	push	%rbp
+	push	%rdx
+	push	%rcx
+	push	%rbx
+	mov	%rax, %rdi
+	mov	%rsp, %rsi
+	mov	%rsp, %rbx
+	and	$-16, %rsp
+	cld
+	call	tr_string
+	mov	%rbx, %rsp
+	pop	%rbx
+	pop	%rcx
+	pop	%rdx
+	pop	%rbp
+	pop	%rsi
+	pop	%rdi
+	pop	%r8
+	pop	%r9
+	pop	%r10
+	pop	%r11
+	popfq
+	ret
+	.size	tr_string_thunk, .-tr_string_thunk
 
 /* %rax = target, %esi = mode (0 translate, 1 return) once saved */
 	.type	tr_resolve_common, @function
