@@ -9,7 +9,8 @@
  *  access   per logged access after warm-up, through rig_run: a helper whose
  *           to-device copy is that same store made K times to one byte; the
  *           time of K = ACCESS_STORES less the time of K = 0, over the
- *           records, so the request's own cost (painting, R11) drops out;
+ *           records, so the request's own cost (painting, R11) drops out; that
+ *           cost itself (K = 0) is the request figure;
  *  fuzz     the engine-neutral fuzz target (copy_fuzzer's, without libFuzzer)
  *           on mmio-copy with the default lengths (0..4096), the same
  *           pseudo-random inputs for every strategy: executions per second;
@@ -97,6 +98,7 @@ struct strat {
 	enum log_strategy strategy;
 	struct rig *rig;
 	double access, fuzz, grid; /* best rounds: s/access, s/exec, s/grid */
+	double request;            /* best round: s per request of K = 0 (no access) */
 	double fuzz_rpe;
 	unsigned long grid_records;
 	unsigned reqs;             /* access requests per round */
@@ -136,6 +138,7 @@ bench_access(struct strat *s)
 
 	tk = run_stores(s->rig, ACCESS_STORES, s->reqs, &rk);
 	t0 = run_stores(s->rig, 0, s->reqs, &r0);
+	bench_keep_min(&s->request, t0 / s->reqs);
 	if (rk != (size_t)ACCESS_STORES * s->reqs || r0 != 0) {
 		fprintf(stderr, "bench_translate: %s logged %zu accesses of %u\n", s->name, rk,
 		        ACCESS_STORES * s->reqs);
@@ -271,7 +274,7 @@ main(int argc, char **argv)
 		if (!(s->rig = open_strategy(logger_strategy_names[i], &s->strategy)))
 			continue;
 		s->name = logger_strategy_names[i];
-		s->access = s->fuzz = s->grid = 1e9;
+		s->access = s->fuzz = s->grid = s->request = 1e9;
 		nst++;
 	}
 	if (!nst) {
@@ -324,6 +327,9 @@ main(int argc, char **argv)
 		for (i = 0; i < nst; i++)
 			printf("access_%s_ns %.1f ns/access, bare round trip / it %.1fx\n", st[i].name,
 			       st[i].access * 1e9, bare / st[i].access);
+		for (i = 0; i < nst; i++)
+			printf("request_%s_us %.2f us (rig_run of a 1-byte request making no access: "
+			       "paint, arm, call, disarm, R11)\n", st[i].name, st[i].request * 1e6);
 		base_fuzz = strcmp(st[0].name, "emulate") ? 0 : st[0].fuzz;
 		for (i = 0; i < nst; i++) {
 			printf("fuzz_%s_execs_per_s %.0f exec/s (mmio-copy, lengths 0..4096, %.1f "
