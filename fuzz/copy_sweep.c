@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "copy_fuzzer.h"
+#include "internal.h"
 
 /* Device ranges start here (and sources of within at SRC_BASE): page-aligned,
  * far from the BAR's ends, and never overlapping each other. */
@@ -308,7 +309,23 @@ main(int argc, char **argv)
 				printf("  %-11s %llu requests judged, %llu fail, %llu not judged\n",
 				       dir_name((enum mmio_dir)d), (unsigned long long)judged[d],
 				       (unsigned long long)failed[d], (unsigned long long)skipped[d]);
-		printf("  %llu accesses trapped\n", (unsigned long long)accesses);
+		printf("  %llu accesses %s\n", (unsigned long long)accesses,
+		       fuzz_options()->strategy == LOG_TRANSLATE ? "logged" : "trapped");
+		if (fuzz_options()->strategy == LOG_TRANSLATE) {
+			/* translate logs most of them inline: say how many the trap path took */
+			uint64_t why[TR_NREASONS], n = logger_translate_misses(why);
+			const char *sep = ":";
+
+			printf("  %llu of them through the trap path (translation misses)",
+			       (unsigned long long)n);
+			for (unsigned ri = 0; ri < TR_NREASONS; ri++)
+				if (why[ri]) {
+					printf("%s %s %llu", sep, tr_reason_names[ri],
+					       (unsigned long long)why[ri]);
+					sep = ",";
+				}
+			printf("\n");
+		}
 		if (lost_runs)
 			printf("  %llu requests lost records: their verdict is incomplete\n",
 			       (unsigned long long)lost_runs);

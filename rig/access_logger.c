@@ -816,6 +816,7 @@ translate_arm(struct bar *bar, struct devmodel *model)
 	struct tr_arm a = {
 		.ring = ring, .n = &lg.n, .cap = LOG_RING_RECORDS, .lost = &lg.lost,
 		.view = lg.view, .size = lg.size, .lo = lg.lo, .hi = lg.hi,
+		.win_lo = bar->win_lo, .win_hi = bar->win_hi,
 		.alias = bar->alias, .alias_is_memory = bar->alias_is_memory,
 	};
 	struct fault_layer *fl = NULL;

@@ -379,6 +379,8 @@ struct tr_arm {
 	uint64_t *lost;                /* records that did not fit */
 	uint64_t view, size;           /* the view: [view, view + size) */
 	uint64_t lo, hi;               /* what traps: the view and its guard pages */
+	uint64_t win_lo, win_hi;       /* BAR offsets logged inline: the window; an access
+	                                  outside it is left to the trap path */
 	uint8_t *alias;                /* the always-accessible mapping */
 	bool alias_is_memory;          /* load and store values can be read from it */
 	bool inline_ok;                /* the model may be bypassed: records are made inline */

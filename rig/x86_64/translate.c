@@ -24,6 +24,22 @@
  * only preallocated tables, Zydis, and a trylock on the translator's mutex.
  * Several threads may run translated code (each logs into its own TLS); one
  * translates at a time.
+ *
+ * Known gaps, where they live:
+ *  - Only the unit that starts at an entry is rehashed at that entry (its code
+ *    is mapped: it is about to run); a callee reached through the lookup is
+ *    rechecked only when it is an entry itself. A library unloaded and another
+ *    loaded at the same address behind an unchanged entry runs stale code.
+ *  - The innermost frame of a backtrace taken inside translated code (a
+ *    sanitizer report, a signal handler's unwinder) is a cache address, with no
+ *    unwind information; the frames above it are the original return addresses.
+ *  - The fast table is written while other threads may read it: a reader
+ *    racing fast_put between its two loads can pair an entry's old target
+ *    with the new one's copy. The rig runs one traced thread per request; a
+ *    program whose threads translate while others run translated code would
+ *    need a sequence count in the emitted lookup.
+ *  - ret imm16, far branches, xbegin and undecodable bytes end the translation
+ *    (an escape to the original code, counted).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -63,15 +79,17 @@ struct ent {
 	uint64_t orig, cache;
 };
 
-#define MAP_BITS 20
-#define FAST_BITS 16
-#define SITE_BITS 18
+/* Table sizes: hashed tables are touched at random, so each costs a page fault
+ * per page on first use; these hold a few tens of thousands of instructions. */
+#define MAP_BITS 16
+#define FAST_BITS 14
+#define SITE_BITS 15
 #define DESC_MAX (1u << 17)
 #define EXT_MAX (1u << 17)
 #define UNIT_MAX 4096u
 #define WORK_MAX 8192u
 #define FIX_MAX 65536u
-#define UNIT_INSNS 40000u /* instructions one unit may translate */
+#define UNIT_INSNS 20000u /* instructions one unit may translate */
 
 struct site_ent {
 	uint64_t cache_pc, orig_pc;
@@ -117,6 +135,7 @@ static struct {
 	bool kmovq;                 /* AVX512BW: a whole 64-bit opmask can be saved */
 	pthread_mutex_t lock;
 	uint64_t gen;               /* odd while the tables change (under the lock) */
+	unsigned native_ents;       /* identity entries in the fast table since the last purge */
 } tr = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* What the emitted lookups index: read by translated code on every thread. */
@@ -164,7 +183,8 @@ fast_put(uint64_t orig, uint64_t cache)
 {
 	struct ent *e = &fast[orig & ((1u << FAST_BITS) - 1)];
 
-	/* a reader on another thread must never pair this orig with an old cache */
+	/* zero first: a reader that loads orig after this sees a miss (see the gap
+	 * in the file's header for one that loaded it before) */
 	__atomic_store_n(&e->orig, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->cache, cache, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->orig, orig, __ATOMIC_RELEASE);
@@ -514,22 +534,49 @@ in_cache(uint64_t pc)
 
 /* ---- reading the original code ------------------------------------------------- */
 
-/* Up to 15 bytes at pc without faulting on a page that is not there. */
+/*
+ * Whether the page holding pc can be read. Translation follows every branch
+ * target it decodes, and the bytes after a call that never returns may decode
+ * as a branch to anywhere: those are never run, but must not be read from an
+ * unmapped page either. process_vm_readv on our own pid reports EFAULT
+ * instead of faulting (and is async-signal-safe, for tr_interpose); the last
+ * few readable pages are remembered for one translation, since code is read
+ * page by page.
+ */
+static uint64_t readable_ok[8]; /* pages known readable, this translation */
+static unsigned readable_next;
+
+static bool
+readable(uint64_t pc)
+{
+	uint64_t *ok = readable_ok;
+	uint64_t page = pc & ~4095ull;
+	uint8_t b;
+	struct iovec local = { .iov_base = &b, .iov_len = 1 };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)page, .iov_len = 1 };
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		if (ok[i] == page && page)
+			return true;
+	if (syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L) != 1)
+		return false;
+	ok[readable_next++ % 8] = page;
+	return true;
+}
+
+/* Up to 15 bytes at pc, as far as they lie on readable pages (0 if none). */
 static size_t
 fetch(uint64_t pc, uint8_t buf[15])
 {
 	uint64_t room = 4096 - (pc & 4095);
-	struct iovec local = { .iov_base = buf, .iov_len = 15 };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)pc, .iov_len = 15 };
-	long got;
 
-	if (room >= 15) {
+	if (!readable(pc))
+		return 0;
+	if (room >= 15 || readable(pc + room)) {
 		memcpy(buf, (const void *)pc, 15);
 		return 15;
 	}
-	got = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote, 1L, 0L);
-	if (got == 15)
-		return 15;
 	memcpy(buf, (const void *)pc, room);
 	return room;
 }
@@ -554,12 +601,34 @@ flags_read(const ZydisDecodedInstruction *di)
 	return di->cpu_flags ? di->cpu_flags->tested & STATUS_FLAGS : 0;
 }
 
+/*
+ * The flags an instruction surely writes: not those the manuals leave
+ * undefined (a CPU may pass their old values through, and the check has
+ * changed those), and none for a shift or rotate by cl (a count of 0 writes
+ * nothing).
+ */
 static uint32_t
-flags_written(const ZydisDecodedInstruction *di)
+flags_written(const ZydisDecodedInstruction *di, const ZydisDecodedOperand *ops)
 {
 	const ZydisAccessedFlags *f = di->cpu_flags;
+	unsigned i;
 
-	return f ? (f->modified | f->set_0 | f->set_1 | f->undefined) & STATUS_FLAGS : 0;
+	if (!f)
+		return 0;
+	switch (di->mnemonic) {
+	case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
+	case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
+	case ZYDIS_MNEMONIC_RCL: case ZYDIS_MNEMONIC_RCR: case ZYDIS_MNEMONIC_SHLD:
+	case ZYDIS_MNEMONIC_SHRD:
+		for (i = 0; i < di->operand_count_visible; i++)
+			if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    ops[i].reg.value == ZYDIS_REGISTER_CL)
+				return 0;
+		break;
+	default:
+		break;
+	}
+	return (f->modified | f->set_0 | f->set_1) & ~f->undefined & STATUS_FLAGS;
 }
 
 /*
@@ -571,11 +640,11 @@ flags_written(const ZydisDecodedInstruction *di)
 static bool flags_live_from(uint64_t pc, uint32_t need);
 
 static bool
-flags_live(uint64_t pc, const ZydisDecodedInstruction *first)
+flags_live(uint64_t pc, const ZydisDecodedInstruction *first, const ZydisDecodedOperand *ops)
 {
 	if (flags_read(first))
 		return true;
-	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first));
+	return flags_live_from(pc + first->length, STATUS_FLAGS & ~flags_written(first, ops));
 }
 
 /* Whether any of the flags `need` is read from pc on before it is written. */
@@ -591,7 +660,7 @@ flags_live_from(uint64_t pc, uint32_t need)
 			return true;
 		if (flags_read(&di) & need)
 			return true;
-		need &= ~flags_written(&di);
+		need &= ~flags_written(&di, ops);
 		if (!need)
 			return false;
 		switch (di.meta.category) {
@@ -842,7 +911,7 @@ emit_inline(struct out *o, uint64_t pc, const ZydisDecodedInstruction *di,
 	const ZydisDecodedOperand *m = &ops[mi];
 	uint8_t lea_chk[15], lea_arg[15], reb[15], cap[15];
 	size_t nchk, narg, nreb, ncap = 0;
-	bool live = flags_live(pc, di);
+	bool live = flags_live(pc, di, ops);
 	int s = scratch_for(regs_used(di, ops));
 	struct tr_site *d;
 	struct out cold = { .c = o->c, .cold = true };
@@ -1238,6 +1307,9 @@ fast_purge_native(void)
 {
 	unsigned i;
 
+	if (!tr.native_ents)
+		return;
+	tr.native_ents = 0;
 	for (i = 0; i < (1u << FAST_BITS); i++)
 		if (fast[i].orig && fast[i].orig == fast[i].cache)
 			__atomic_store_n(&fast[i].orig, 0, __ATOMIC_RELEASE);
@@ -1257,6 +1329,7 @@ translate(uint64_t entry)
 		return got;
 	if (!tr.ready || tr.nunits == UNIT_MAX || tr.next >= EXT_MAX || !(c = chunk_near(entry)))
 		return 0;
+	memset(readable_ok, 0, sizeof readable_ok); /* code may have been unmapped since */
 	u = &tr.unit[tr.nunits];
 	u->entry = entry;
 	u->ext0 = tr.next;
@@ -1315,6 +1388,7 @@ flush_all(void)
 	memset(tr.map, 0, sizeof tr.map);
 	memset(tr.sites, 0, sizeof tr.sites);
 	memset(fast, 0, sizeof fast);
+	tr.native_ents = 0;
 	tr.ndesc = tr.next = tr.nunits = tr.nfix = 0;
 	for (i = 0; i < tr.nchunks; i++) {
 		tr.chunk[i].hot = HEADER;
@@ -1371,6 +1445,8 @@ tr_arm(const struct tr_arm *a)
 	t->size = a->size;
 	t->tlo = a->lo;
 	t->thi = a->hi;
+	t->win_lo = a->win_lo;
+	t->win_hi = a->win_hi;
 	t->alias = a->alias;
 	t->alias_mem = a->alias_is_memory;
 	t->accesses = a->accesses;
@@ -1462,6 +1538,7 @@ tr_resolve(uint64_t target, uint64_t mode)
 	} else {
 		got = target; /* native code, from now on without this call */
 		fast_put(target, target);
+		tr.native_ents++;
 	}
 	unlock_all(&old);
 	tr_tls.t1 = got;
@@ -1496,9 +1573,12 @@ tr_interpose(ucontext_t *uc)
 {
 	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP], got;
 
+	/* in the handler: never wait for the lock (signals are blocked here already) */
 	if (!tr.ready || in_cache(pc) || pthread_mutex_trylock(&tr.lock) != 0)
 		return false;
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
 	got = translate(pc);
+	__atomic_add_fetch(&tr.gen, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&tr.lock);
 	if (!got)
 		return false;

@@ -64,6 +64,7 @@ struct tr_tls {
 	size_t cap;
 	uint64_t *lost;
 	uint64_t view, size, tlo, thi;
+	uint64_t win_lo, win_hi;
 	uint8_t *alias;
 	uint64_t alias_mem;
 	uint32_t *accesses, *loads, *stores;

@@ -7,9 +7,9 @@
  * instruction stream, on the helper's stack below its red zone, called from
  * tr_pre_thunk/tr_post_thunk (translate_thunk.S), which save the general
  * registers and flags the SysV ABI lets a callee clobber and nothing else. So
- * this file is built with -mgeneral-regs-only and without sanitizers or
- * builtins (mk/arch-x86_64.ninja): no vector register may change, and it calls
- * nothing at all, not even memcpy. The helper's vector registers (its data)
+ * every function here is general-registers-only and unsanitized (TR_GPR, and
+ * mk/arch-x86_64.ninja's flags besides): no vector register may change, and it
+ * calls nothing at all, not even memcpy. The helper's vector registers (its data)
  * are live across these calls.
  *
  * Records are the ones the trap path makes for the same instruction: the
@@ -27,30 +27,54 @@
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 #endif
 
+/*
+ * On every function here, whatever flags a build passes (the OSS-Fuzz build
+ * compiles this file with its own): no vector register, no sanitizer check
+ * (its report would run in the middle of the helper). Copies are written so
+ * that no compiler turns them into memcpy/memset calls: straight-line stores,
+ * or loops whose stores are conditional or volatile.
+ */
+#define TR_GPR __attribute__((target("general-regs-only"), no_sanitize("address", "undefined")))
+
 __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec"))) = { .pend = ~0ull };
 
 typedef uint64_t __attribute__((aligned(1), may_alias)) tr_u64;
+typedef uint32_t __attribute__((aligned(1), may_alias)) tr_u32;
+typedef uint16_t __attribute__((aligned(1), may_alias)) tr_u16;
 
-static uint64_t
+TR_GPR static uint64_t
 lanes_of(unsigned w)
 {
 	return w >= 64 ? ~0ull : (1ull << w) - 1;
 }
 
+/* The 64 bytes of a record's value, zeroed. */
+TR_GPR static void
+zero64(uint8_t *v)
+{
+	*(tr_u64 *)(v + 0) = 0;
+	*(tr_u64 *)(v + 8) = 0;
+	*(tr_u64 *)(v + 16) = 0;
+	*(tr_u64 *)(v + 24) = 0;
+	*(tr_u64 *)(v + 32) = 0;
+	*(tr_u64 *)(v + 40) = 0;
+	*(tr_u64 *)(v + 48) = 0;
+	*(tr_u64 *)(v + 56) = 0;
+}
+
 /* The enabled bytes of width w of the alias at off into v (the rest of the 64
  * zeroed, as a record keeps them). */
-static void
+TR_GPR static void
 value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes)
 {
 	unsigned i;
 
-	for (i = 0; i < MMIO_MAX_WIDTH; i += 8)
-		*(tr_u64 *)(v + i) = 0;
+	zero64(v);
 	if (!t->alias_mem)
 		return;
 	if (w >= 8 && !(w & 7) && lanes == lanes_of(w)) {
 		for (i = 0; i < w; i += 8)
-			*(tr_u64 *)(v + i) = *(const tr_u64 *)(t->alias + off + i);
+			*(tr_u64 *)(v + i) = *(const volatile tr_u64 *)(t->alias + off + i);
 		return;
 	}
 	for (i = 0; i < w; i++)
@@ -58,7 +82,7 @@ value_fill(uint8_t *v, const struct tr_tls *t, uint64_t off, unsigned w, uint64_
 			v[i] = t->alias[off + i];
 }
 
-static unsigned
+TR_GPR static unsigned
 popcount64(uint64_t x)
 {
 	unsigned n = 0;
@@ -69,7 +93,7 @@ popcount64(uint64_t x)
 }
 
 /* The byte lanes of a masked site from the mask register the slow path saved. */
-static uint64_t
+TR_GPR static uint64_t
 mask_lanes(const struct tr_site *s, const struct tr_tls *t)
 {
 	unsigned e = s->elem, n = s->width / e, j;
@@ -92,7 +116,7 @@ mask_lanes(const struct tr_site *s, const struct tr_tls *t)
 
 /* Append one record of the site's kind at BAR offset off; value NULL: zeros
  * (a store's, filled later), else w bytes. The ring index, or ~0 if full. */
-static uint64_t
+TR_GPR static uint64_t
 rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uint64_t lanes,
         unsigned kind, const uint8_t *value)
 {
@@ -123,10 +147,12 @@ rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uin
 	r->cls = s->cls;
 	r->flags = s->flags;
 	r->insn_len = s->insn_len;
-	for (k = 0; k < 15; k++)
-		r->insn[k] = s->insn[k];
-	for (k = 0; k < MMIO_MAX_WIDTH; k += 8)
-		*(tr_u64 *)(r->value + k) = 0;
+	/* the 15 instruction bytes as 8 + 4 + 2 + 1 */
+	*(tr_u64 *)r->insn = *(const tr_u64 *)s->insn;
+	*(tr_u32 *)(r->insn + 8) = *(const tr_u32 *)(s->insn + 8);
+	*(tr_u16 *)(r->insn + 12) = *(const tr_u16 *)(s->insn + 12);
+	r->insn[14] = s->insn[14];
+	zero64(r->value);
 	if (value && t->alias_mem)
 		for (k = 0; k < w; k++)
 			if (lanes >> k & 1)
@@ -135,7 +161,7 @@ rec_put(const struct tr_site *s, struct tr_tls *t, uint64_t off, unsigned w, uin
 	return idx;
 }
 
-uint64_t
+TR_GPR uint64_t
 tr_pre(const struct tr_site *s, uint64_t addr)
 {
 	struct tr_tls *t = &tr_tls;
@@ -148,6 +174,9 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 	/* a guard page, or across the view's edge: only the trap path splits those
 	 * (the instruction runs on addr, traps, and is handled and counted there) */
 	if (addr < t->view || w > t->size || off > t->size - w)
+		return addr;
+	/* outside the window: whatever the trap path makes of it, never the device here */
+	if (off < t->win_lo || off + w > t->win_hi)
 		return addr;
 	/* a device routine at its access budget: the model stops it, in the trap path */
 	if (t->budget && *t->budget && *t->accesses + s->nacc > *t->budget)
@@ -169,7 +198,7 @@ tr_pre(const struct tr_site *s, uint64_t addr)
 	return (uint64_t)t->alias + off;
 }
 
-void
+TR_GPR void
 tr_post(const struct tr_site *s)
 {
 	struct tr_tls *t = &tr_tls;
@@ -181,20 +210,21 @@ tr_post(const struct tr_site *s)
 }
 
 /* Whether [a, a+n) lies wholly inside the view / wholly outside what traps. */
-static int
+TR_GPR static int
 in_view(const struct tr_tls *t, uint64_t a, unsigned n)
 {
-	return a >= t->view && n <= t->size && a - t->view <= t->size - n;
+	return a >= t->view && n <= t->size && a - t->view <= t->size - n &&
+	       a - t->view >= t->win_lo && a - t->view + n <= t->win_hi;
 }
 
-static int
+TR_GPR static int
 away(const struct tr_tls *t, uint64_t a, unsigned n)
 {
 	return a + n <= t->tlo || a >= t->thi;
 }
 
 /* One element of e bytes (1, 2, 4, 8) at p, as one access. */
-static uint64_t
+TR_GPR static uint64_t
 elem_read(uint64_t p, unsigned e)
 {
 	switch (e) {
@@ -205,7 +235,7 @@ elem_read(uint64_t p, unsigned e)
 	}
 }
 
-static void
+TR_GPR static void
 elem_write(uint64_t p, unsigned e, uint64_t v)
 {
 	switch (e) {
@@ -227,7 +257,7 @@ elem_write(uint64_t p, unsigned e, uint64_t v)
  * fault per instruction. The translated code continues at tr_tls.t1: the
  * instruction's copy, or past it when a non-rep element was done here.
  */
-void
+TR_GPR void
 tr_string(const struct tr_site *s, struct tr_regs *r)
 {
 	struct tr_tls *t = &tr_tls;
