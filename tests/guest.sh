@@ -289,14 +289,18 @@ cmds=$work/boot2.sh
 	cat <<'EOF'
 # bind-uio's in-use check on a kernel's own sysfs: the virtio disk's function,
 # with /dev/vda mounted as far as the mounts file says, is refused and keeps
-# its driver
+# its driver (this initramfs has no /dev/fd, so a check made of process
+# substitution would fail here and let it bind); were it bound, it is given
+# back at once: the script's output leaves through that disk
 echo "=== start bind-uio in use" >/dev/ttyS1
 echo "/dev/vda /mnt ext4 rw 0 0" >/tmp/mounts
 V=$(readlink -f /sys/class/block/vda)
 for d in /sys/bus/pci/devices/*; do case $V in "$(readlink -f $d)"/*) VS=${d##*/} ;; esac; done
 MMIORIG_MOUNTS=/tmp/mounts bind-uio ${VS:-0000:00:00.0} 2>&1
-echo "=== bind-uio vda rc $?"
+rc=$?
 echo "=== vda driver $(l=$(readlink /sys/bus/pci/devices/$VS/driver) && echo ${l##*/})"
+echo "=== bind-uio vda rc $rc"
+[ $rc = 0 ] && bind-uio --restore $VS
 echo "=== start bind-uio" >/dev/ttyS1
 bind-uio $SLOT || echo "=== bind-uio $SLOT failed"
 echo "=== driver $(drv)"

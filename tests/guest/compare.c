@@ -96,7 +96,7 @@ struct request {
 	int rc;              /* status from === rc, -1 none */
 	uint64_t lo, hi;     /* window */
 	char expect[16];
-	int rcs[4];          /* the statuses accepted (rc=), nrcs of them; 0: the expectation's own */
+	int rcs[4];          /* rc=: the statuses accepted (nrcs 0: the expectation's) */
 	unsigned nrcs;
 	unsigned long min;   /* inwindow, readonly: device accesses at least (min=) */
 	bool refusal;        /* the output says the device is read-only and nothing was run */
