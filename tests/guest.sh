@@ -169,10 +169,12 @@ r window=0+4096 copy_replay -bar=pci:1b36:0010,bar=2 -window=0+4096 -allow-write
 r 'window=0x100+0x100 expect=fenced' copy_replay -helper_lib=/rig/misbehave.so -bar=pci:$SLOT,bar=2 -window=0x100+0x100 -allow-write -helper=store-before -offset=0x100 -len=8
 # a read-only run (no -allow-write): loads only
 r 'window=0+4096 expect=nowrite' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -helper=memcpy -dir=from-device -len=100 -offset=3
-# a store without -allow-write is refused before the helper runs
-r 'window=0+4096 expect=none' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -helper=memcpy -dir=to-device -len=33
-# -dry-run: nothing at all
-r 'window=0+4096 expect=none' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -dry-run -helper=memcpy -len=33
+# a store without -allow-write is refused before the helper runs: exit 2,
+# the reason, no record, nothing reaches the device
+r 'window=0+4096 expect=refused' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -helper=memcpy -dir=to-device -len=33
+# -dry-run: the records of what would be issued (natural: no finding, so
+# exit 0), and nothing reaches the device
+r 'window=0+4096 expect=dryrun' copy_replay -bar=pci:$SLOT,bar=2 -window=0+4096 -allow-write -dry-run -helper=natural -len=33
 # -dry-run -dry-run-read: the window is read (once), nothing is written
 r 'window=0x200+0x100 expect=readonly' copy_replay -bar=pci:$SLOT,bar=2 -window=0x200+0x100 -dry-run -dry-run-read -helper=memcpy -dir=from-device -offset=0x210 -len=33
 EOF
@@ -181,7 +183,9 @@ EOF
 # replays with the same -helper= list (its byte 0 indexes it)
 mkdir -p /tmp/art
 FH=memcpy,natural,mmio-copy
-T=$((fuzz_s + 60)) r 'window=0+4096 expect=inwindow' copy_fuzzer -bar=pci:\$SLOT,bar=2 -window=0+4096 -allow-write=1 -strategy=step -helper=\$FH -fork=1 -ignore_crashes=1 -max_total_time=$fuzz_s -artifact_prefix=/tmp/art/ -close_fd_mask=3
+# (exit 0 no finding, 77 findings; 500 device accesses at least, which one
+# 4 KiB natural copy nearly makes alone: 20 s runs made 5000 to 33000)
+T=$((fuzz_s + 60)) r 'window=0+4096 expect=inwindow rc=0,77 min=500' copy_fuzzer -bar=pci:\$SLOT,bar=2 -window=0+4096 -allow-write=1 -strategy=step -helper=\$FH -fork=1 -ignore_crashes=1 -max_total_time=$fuzz_s -artifact_prefix=/tmp/art/ -close_fd_mask=3
 echo "=== fuzzer findings \$(ls /tmp/art | wc -l)"
 for f in /tmp/art/*; do
 	[ -f "\$f" ] && r window=0+4096 copy_replay -bar=pci:\$SLOT,bar=2 -window=0+4096 -allow-write -strategy=step -helper=\$FH "\$f"
@@ -218,6 +222,48 @@ if [[ ${GUEST_ONLY:-boot1} == boot1 ]] && boot boot1 "$cmds" -d "$work/inputs"; 
 	else
 		fail compare-shape "a record left out of request 30 was not caught"
 	fi
+	# the expectations can fail: each changed copy of the output (or trace)
+	# below must be a mismatch of that run
+	reqn() { sed -n "s/^=== req \([0-9]*\) .*expect=$1.*/\1/p" "$dir/out.log" | head -n 1; }
+	catches() { # WHAT N OUT TRACE: compare calls run N of OUT (against TRACE) a mismatch
+		local out
+		out=$($compare -no-values "$4" "$3")
+		if [[ -n $2 ]] && grep -q "^MISMATCH req $2:" <<<"$out"; then
+			pass "compare: $1 is a mismatch: $(grep -m1 "^MISMATCH req $2:" <<<"$out" | cut -d: -f2-)"
+		else
+			fail "compare-expect" "$1 (run ${2:-?}) was not caught: $(tail -n 1 <<<"$out")"
+		fi
+	}
+	rcto() { awk -v n="$1" -v rc="$2" '$1 == "===" && $2 == "rc" && $3 == n { $4 = rc } { print }' "$dir/out.log"; }
+	inrun() { # N AWK-CONDITION: the output without run N's lines that match
+		awk -v n="$1" '$1 == "===" && $2 == "req" { on = $3 == n } $1 == "===" && $2 == "rc" { on = 0 }
+			!(on && '"$2"') { print }' "$dir/out.log"
+	}
+	n=$(reqn refused)
+	rcto "$n" 0 >"$dir/out.bad"
+	catches "a refused run that exited 0" "$n" "$dir/out.bad" "$dir/trace.log"
+	inrun "$n" '/the device is read-only: /' >"$dir/out.bad"
+	catches "a refused run that did not say so" "$n" "$dir/out.bad" "$dir/trace.log"
+	n=$(reqn dryrun)
+	rcto "$n" 1 >"$dir/out.bad"
+	catches "a dry run that exited 1" "$n" "$dir/out.bad" "$dir/trace.log"
+	inrun "$n" '/^[SL] [0-9]/' >"$dir/out.bad"
+	catches "a dry run that printed no record" "$n" "$dir/out.bad" "$dir/trace.log"
+	n=$(reqn inwindow)
+	rcto "$n" 1 >"$dir/out.bad"
+	catches "a fuzzing run that exited 1" "$n" "$dir/out.bad" "$dir/trace.log"
+	# the fuzzer's run cut to its first 10 device accesses: a fuzzer that died
+	# at its start
+	awk -v m="$(printf 'addr 0x%x value 0x%x size 4 name .io.' 0xe00 "$n")" '
+		/addr 0xe00 value .* size 4 name .io./ { on = $0 ~ m; k = 0 }
+		on && /nvme-cmb/ && ++k > 10 { next } { print }' "$dir/trace.log" >"$dir/trace.bad"
+	catches "a fuzzing run with 10 device accesses" "$n" "$dir/out.log" "$dir/trace.bad"
+	rm -f "$dir/trace.bad"
+	# a second request in the fenced run that the fence did not stop
+	n=$(reqn fenced)
+	awk -v n="$n" '$1 == "===" && $2 == "req" { on = $3 == n } $1 == "===" && $2 == "rc" && on {
+		print "# request helper=store-before dir=to-device dev=0x100 len=8"; on = 0 } { print }' "$dir/out.log" >"$dir/out.bad"
+	catches "a fenced run with a request the fence did not stop" "$n" "$dir/out.bad" "$dir/trace.log"
 	# The guest's CPU (TCG -cpu max) has AVX2 but no AVX-512, so its glibc
 	# picks the AVX2 memmove; the host picks that one too with these tunables,
 	# and must then record the same instructions at the same places.
@@ -241,6 +287,20 @@ cmds=$work/boot2.sh
 {
 	prelude
 	cat <<'EOF'
+# bind-uio's in-use check on a kernel's own sysfs: the virtio disk's function,
+# with /dev/vda mounted as far as the mounts file says, is refused and keeps
+# its driver (this initramfs has no /dev/fd, so a check made of process
+# substitution would fail here and let it bind); were it bound, it is given
+# back at once: the script's output leaves through that disk
+echo "=== start bind-uio in use" >/dev/ttyS1
+echo "/dev/vda /mnt ext4 rw 0 0" >/tmp/mounts
+V=$(readlink -f /sys/class/block/vda)
+for d in /sys/bus/pci/devices/*; do case $V in "$(readlink -f $d)"/*) VS=${d##*/} ;; esac; done
+MMIORIG_MOUNTS=/tmp/mounts bind-uio ${VS:-0000:00:00.0} 2>&1
+rc=$?
+echo "=== vda driver $(l=$(readlink /sys/bus/pci/devices/$VS/driver) && echo ${l##*/})"
+echo "=== bind-uio vda rc $rc"
+[ $rc = 0 ] && bind-uio --restore $VS
 echo "=== start bind-uio" >/dev/ttyS1
 bind-uio $SLOT || echo "=== bind-uio $SLOT failed"
 echo "=== driver $(drv)"
@@ -271,6 +331,12 @@ if ((${#missing[@]})); then
 elif [[ ${GUEST_ONLY:-boot2} == boot2 ]] && boot boot2 "$cmds" -d "$work/inputs" -q -device -q intel-iommu,intremap=on -a intel_iommu=on; then
 	judge boot2
 	drivers=$(sed -n 's/^=== driver //p' "$dir/out.log" | tr '\n' ' ')
+	if grep -qx '=== bind-uio vda rc 1' "$dir/out.log" && grep -q 'block device vda is mounted: /dev/vda on /mnt' "$dir/out.log" &&
+		grep -qx '=== vda driver virtio-pci' "$dir/out.log"; then
+		pass "bind-uio: refuses the guest's virtio disk function while vda is mounted, which keeps virtio-pci"
+	else
+		fail bind-uio-in-use "$(grep -A2 -B3 '^=== bind-uio vda rc' "$dir/out.log" | tr '\n' ' ')"
+	fi
 	if grep -q '^=== bind-uio .*failed' "$dir/out.log"; then
 		fail bind-uio "$(grep -B3 '^=== bind-uio .*failed' "$dir/out.log" | tr '\n' ' ')"
 	elif [[ $drivers == "uio_pci_generic vfio-pci none " ]]; then

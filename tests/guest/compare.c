@@ -22,19 +22,24 @@
  * OUT's structure (written by tests/guest.sh's command script):
  *   === bar BASE                    BAR2's physical address (trace addresses
  *                                   are absolute)
- *   === req N [window=LO+LEN] [expect=match|none|nowrite]
+ *   === req N [window=LO+LEN] [expect=WHAT] [rc=A,B..] [min=M]
  *   ...the log's lines...
  *   === rc N STATUS
  * expect=match (default): every access matched, nothing else received, the
- * tool exited 0 or 1 and recorded something; nowrite: the same, and the
- * device received no write; none: the device received nothing at all (the
- * records, a dry run's, are not compared); fenced: as match, but records
- * outside the window are accesses the rig stopped (its fence) and must not
- * reach the device (counted, fenced); inwindow: every device access lies
- * in the window, records are not compared (a fuzzing run); readonly: as
- * inwindow, and the device received reads only, at least one (a dry run that
- * copies the window first). Every device access must lie in
- * the window unless a TCG split put it outside (counted, tcg-outside).
+ * tool recorded something; nowrite: the same, and the device received no
+ * write; fenced: as match, but records outside the window are accesses the
+ * rig stopped (its fence) and must not reach the device (counted, fenced),
+ * and every request of the run has one at least; refused: the tool refused
+ * the run before the helper ran, saying the device is read-only, recorded
+ * nothing and the device received nothing; dryrun: the tool recorded
+ * something, and the device received nothing; inwindow: every device access
+ * lies in the window, at least M of them (default 1), records are not
+ * compared (a fuzzing run); readonly: as inwindow, and the device received
+ * reads only (a dry run that copies the window first). Every device access
+ * must lie in the window unless a TCG split put it outside (counted,
+ * tcg-outside). The tool's exit status must be one of rc= (default: 0 or 1
+ * for match, nowrite, inwindow and readonly; 1 for fenced, the stop being a
+ * finding; 2 for refused; 0 for dryrun).
  *
  * Usage: compare [-v] [-no-values] [-region=NAME] TRACE OUT
  *   -v             one line per request
@@ -83,6 +88,7 @@ struct rec {             /* one record of the rig's log */
 	uint8_t val[MAX_WIDTH];
 	uint64_t known;      /* value bytes given (bit i: byte i) */
 	unsigned seq;
+	unsigned rq;         /* the run's request it belongs to, 1.. (0: before any) */
 };
 
 struct request {
@@ -90,6 +96,11 @@ struct request {
 	int rc;              /* status from === rc, -1 none */
 	uint64_t lo, hi;     /* window */
 	char expect[16];
+	int rcs[4];          /* rc=: the statuses accepted (nrcs 0: the expectation's) */
+	unsigned nrcs;
+	unsigned long min;   /* inwindow, readonly: device accesses at least (min=) */
+	bool refusal;        /* the output says the device is read-only and nothing was run */
+	unsigned nreq;       /* its "# request" lines */
 	struct rec *r;
 	size_t nr, capr;
 	bool lost;           /* the log said records were lost */
@@ -256,6 +267,20 @@ read_out(const char *path, uint64_t *base)
 			}
 			if (e)
 				sscanf(e + 8, "%15[a-z]", q->expect);
+			char *c = strstr(line, " rc="), *mn = strstr(line, " min=");
+			q->nrcs = 0;
+			if (c) {
+				char *p = c + 4, *end;
+				do {
+					q->rcs[q->nrcs++] = (int)strtol(p, &end, 10);
+					if (end == p) {
+						fprintf(stderr, "compare: %s:%u: rc= wants statuses, as rc=0,77\n", path, lineno);
+						exit(2);
+					}
+					p = end + 1;
+				} while (*end == ',' && q->nrcs < sizeof q->rcs / sizeof q->rcs[0]);
+			}
+			q->min = mn ? strtoul(mn + 5, NULL, 0) : 1;
 			cur = n;
 			continue;
 		}
@@ -270,10 +295,14 @@ read_out(const char *path, uint64_t *base)
 		if (!strncmp(line, "# request ", 10)) {
 			char *l = strstr(line, " len=");
 			tot.rig_requests++;
+			reqs[cur].nreq++;
 			if (!l || strtoul(l + 5, NULL, 0) != 0)
 				reqs[cur].has_len = true;
 			continue;
 		}
+		/* rig/run.c's refusal of a store to a read-only device */
+		if (strstr(line, ": the device is read-only: ") && strstr(line, "nothing was run"))
+			reqs[cur].refusal = true;
 		if (!strncmp(line, "# lost ", 7)) {
 			reqs[cur].lost = true;
 			continue;
@@ -295,6 +324,7 @@ read_out(const char *path, uint64_t *base)
 			exit(2);
 		}
 		struct request *q = &reqs[cur];
+		r.rq = q->nreq;
 		if (q->nr == q->capr) {
 			q->capr = q->capr ? 2 * q->capr : 64;
 			q->r = xrealloc(q->r, q->capr * sizeof *q->r);
@@ -463,6 +493,36 @@ match_record(struct matcher *m, const struct rec *r)
 	if (el) tot.rule[R_ELEMENTS]++;
 }
 
+/* What each expect= accepts of the tool's exit status unless rc= says. */
+struct expectation {
+	const char *name;
+	int rc[2];
+	unsigned nrc;
+};
+
+static const struct expectation expectations[] = {
+	{ "match", { 0, 1 }, 2 },    /* 1: findings, which the runs are made to have */
+	{ "nowrite", { 0, 1 }, 2 },
+	{ "fenced", { 1 }, 1 },      /* the stop is a finding */
+	{ "refused", { 2 }, 1 },     /* docs/real-bars.md: a store without -allow-write */
+	{ "dryrun", { 0 }, 1 },
+	{ "inwindow", { 0, 1 }, 2 },
+	{ "readonly", { 0, 1 }, 2 },
+};
+
+static const struct expectation *
+expectation(unsigned n, const char *name)
+{
+	for (size_t i = 0; i < sizeof expectations / sizeof expectations[0]; i++)
+		if (!strcmp(expectations[i].name, name))
+			return &expectations[i];
+	fprintf(stderr, "compare: request %u: unknown expect=%s (valid:", n, name);
+	for (size_t i = 0; i < sizeof expectations / sizeof expectations[0]; i++)
+		fprintf(stderr, " %s", expectations[i].name);
+	fprintf(stderr, ")\n");
+	exit(2);
+}
+
 static void
 check_request(unsigned n)
 {
@@ -473,8 +533,32 @@ check_request(unsigned n)
 	tot.requests++;
 	tot.records += q->nr;
 	tot.accesses += q->dev.n;
-	if (!strcmp(q->expect, "none")) {
-		if (q->dev.n) {
+	const struct expectation *x = expectation(n, q->expect);
+	const int *rcs = q->nrcs ? q->rcs : x->rc;
+	unsigned nrcs = q->nrcs ? q->nrcs : x->nrc, k;
+	for (k = 0; k < nrcs && rcs[k] != q->rc; k++)
+		;
+	if (k == nrcs) {
+		char want[32] = "";
+		for (k = 0; k < nrcs; k++)
+			snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", k ? " or " : "", rcs[k]);
+		printf("MISMATCH req %u: the tool exited %d (%s expected)\n", n, q->rc, want);
+		m.failed = true;
+		goto done;
+	}
+	if (!strcmp(x->name, "refused") || !strcmp(x->name, "dryrun")) {
+		bool refused = x->name[0] == 'r';
+		if (refused && !q->refusal) {
+			printf("MISMATCH req %u: the tool did not say it refused the run (\"the device is read-only: "
+			       "... nothing was run\")\n", n);
+			m.failed = true;
+		} else if (refused && q->nr) {
+			printf("MISMATCH req %u: a refused run recorded %zu accesses\n", n, q->nr);
+			m.failed = true;
+		} else if (!refused && (!q->nr || q->lost)) {
+			printf("MISMATCH req %u: the dry run %s\n", n, q->lost ? "lost records" : "printed no record");
+			m.failed = true;
+		} else if (q->dev.n) {
 			char got[96];
 			say_access(got, sizeof got, &q->dev.a[0]);
 			printf("MISMATCH req %u: expected no device access, the device received %zu (first %s)\n", n,
@@ -483,8 +567,8 @@ check_request(unsigned n)
 		}
 		goto done;
 	}
-	if (!strcmp(q->expect, "inwindow") || !strcmp(q->expect, "readonly")) {
-		bool ro = q->expect[0] == 'r';
+	if (!strcmp(x->name, "inwindow") || !strcmp(x->name, "readonly")) {
+		bool ro = x->name[0] == 'r';
 		for (i = 0; i < q->dev.n; i++) {
 			const struct access *a = &q->dev.a[i];
 			char got[96];
@@ -500,23 +584,14 @@ check_request(unsigned n)
 				break;
 			}
 		}
-		if (ro && !q->dev.n) {
-			printf("MISMATCH req %u: the device received no read\n", n);
+		if (!m.failed && q->dev.n < q->min) {
+			printf("MISMATCH req %u: the device received %zu accesses, at least %lu expected\n", n, q->dev.n,
+			       q->min);
 			m.failed = true;
 		}
 		goto done;
 	}
-	bool fenced = !strcmp(q->expect, "fenced");
-	if (!fenced && strcmp(q->expect, "match") && strcmp(q->expect, "nowrite")) {
-		fprintf(stderr, "compare: request %u: unknown expect=%s (valid: match, nowrite, fenced, none, inwindow, readonly)\n", n,
-		        q->expect);
-		exit(2);
-	}
-	if (q->rc != 0 && q->rc != 1) {
-		printf("MISMATCH req %u: the tool exited %d (0 or 1 expected)\n", n, q->rc);
-		m.failed = true;
-		goto done;
-	}
+	bool fenced = !strcmp(x->name, "fenced");
 	if (q->lost) {
 		printf("MISMATCH req %u: the log lost records\n", n);
 		m.failed = true;
@@ -552,7 +627,24 @@ check_request(unsigned n)
 		       q->dev.n - m.next, got);
 		m.failed = true;
 	}
-	if (!strcmp(q->expect, "nowrite"))
+	if (fenced && !m.failed) {
+		/* every request of the run made an access the fence stopped */
+		unsigned got = 0, last = 0;
+		for (i = 0; i < q->nr; i++) {
+			const struct rec *r = &q->r[i];
+			bool out = r->off < 0 || (uint64_t)r->off < q->lo || (uint64_t)r->off + r->width > q->hi;
+			if (out && r->rq > last) {
+				got++;
+				last = r->rq;
+			}
+		}
+		if (!q->nreq || got < q->nreq) {
+			printf("MISMATCH req %u: %u of the run's %u requests recorded an access the fence stopped (each "
+			       "should)\n", n, got, q->nreq);
+			m.failed = true;
+		}
+	}
+	if (!strcmp(x->name, "nowrite"))
 		for (i = 0; i < q->dev.n; i++)
 			if (q->dev.a[i].kind == 'S') {
 				char got[96];
