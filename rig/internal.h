@@ -49,6 +49,9 @@ struct dev_access {
 	uint8_t kind;     /* enum mmio_kind */
 	uint8_t cls;      /* enum mmio_class */
 	uint8_t phase;    /* enum dev_phase */
+	uint8_t unsure;   /* the instruction's extent is unknown (struct insn's unsure), or
+	                     it touched what its decoding did not list: a device's fence
+	                     stops it */
 };
 
 /* What the model made of an access. */
@@ -344,6 +347,10 @@ struct insn {
 	uint8_t flags;                                /* MMIO_REC_* */
 	uint8_t naccess;                              /* entries used in access */
 	bool can_emulate;                             /* the executor can perform it */
+	bool unsure;                                  /* access[] may not be all it touches:
+	                                                 undecodable, an operand too wide to
+	                                                 list, the xsave family (TRUNC); on a
+	                                                 device it is stopped, not run */
 	struct insn_access access[INSN_MAX_ACCESSES]; /* in the order the CPU performs them */
 	const void *tmpl;                             /* architecture-private decoding */
 };

@@ -221,6 +221,25 @@ if [[ -f $PLUG ]]; then
 else
 	skip "fence" "$PLUG not built (ninja builds it)"
 fi
+# xsave64 of 832 bytes at 0x1fc0: the decoder records 64 (it cannot know the
+# size), so only the instruction's unknown extent can stop it before 0x2000
+WIDE=build/plugins/wide.so
+if [[ -f $WIDE && $(uname -m) == x86_64 ]] && grep -qw xsave /proc/cpuinfo; then
+	for st in exec step; do
+		expect_exit "fence ($st): an xsave of unknown extent is a finding" 1 $R $PCI -window=0x1000+0x1000 -allow-write \
+			-strategy=$st -helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0
+		expect_grep "fence ($st): xsave stopped, its extent unknown" '^! stopped error: stopped before an instruction at 0x1fc0 of unknown extent .*it was not performed'
+		expect_true "fence ($st): xsave changed nothing in the file" "changed: $(changed "$D/resource2" "$tmp/cmb.orig")" cmp -s "$D/resource2" "$tmp/cmb.orig"
+		cp "$tmp/cmb.orig" "$D/resource2"
+	done
+	expect_exit "-dry-run: an xsave of unknown extent is stopped too" 1 $R $PCI -window=0x1000+0x1000 -allow-write -dry-run \
+		-helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0
+	expect_grep "-dry-run: the xsave stop is reported" '^! stopped error: stopped before an instruction at 0x1fc0 of unknown extent'
+	expect_exit "the mock: an xsave runs (memory, no fence)" 1 $R -helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0 -strategy=step
+	expect_nogrep "the mock: nothing stopped" '^! stopped'
+else
+	skip "fence: xsave" "needs x86-64 with xsave and $WIDE (ninja builds it)"
+fi
 
 # --- dry run and save-window ---------------------------------------------------------
 expect_exit "-dry-run: a to-device copy runs on the copy" 0 $R $PCI $W -allow-write -dry-run -helper=mmio-copy -len=33 -offset=0x1003
