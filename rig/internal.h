@@ -186,6 +186,9 @@ struct bar {
 	size_t size;                 /* bytes in the BAR, a multiple of the page size */
 	uint64_t win_lo, win_hi;     /* the window: BAR offsets [lo, hi) the rig may touch */
 	bool read_only;              /* requests that store to the BAR are refused */
+	bool open_ro;                /* for the backend's open: no store will be let through
+	                                (a device without -allow-write, or ro), so open the
+	                                device's file for reading only where it can */
 	bool alias_is_memory;        /* the alias is plain memory: the rig may paint and
 	                                compare it; false for a device */
 	bool win_given;              /* the window was asked for (window=, rig_config) */
@@ -209,6 +212,10 @@ size_t bar_guard(void);
  * (0 = BAR_DEFAULT_SIZE); a device has its own.
  */
 int bar_open(struct bar *bar, const char *spec, size_t size);
+/* bar_open for a rig that will let no store through (read_only): a device's
+ * backend opens its file O_RDONLY where it can, so that the kernel refuses any
+ * writable mapping of it. */
+int bar_open_ro(struct bar *bar, const char *spec, size_t size, bool read_only);
 void bar_close(struct bar *bar);
 /* Restrict the rig and its requests to BAR offsets [lo, hi); -ERANGE, naming
  * `what` (the flag it came from), if that is empty or leaves the BAR. */

@@ -241,13 +241,14 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
 		                "a multiple of the page size (%zu) up to 1 GiB", spec, d->barno,
 		                (unsigned long long)d->size, page);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+	/* read-only: the kernel then refuses a writable mapping, whatever the rig does */
+	if ((fd = open(path, (bar->open_ro ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		return map_fail(errno, path, "cannot open");
 	if ((err = bar_map_view(bar, fd, 0, d->size)) != 0) {
 		close(fd);
 		return map_fail(-err, path, "cannot map");
 	}
-	alias = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	alias = mmap(NULL, d->size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED, fd, 0);
 	err = errno;
 	close(fd); /* the mappings keep the BAR */
 	if (alias == MAP_FAILED) {

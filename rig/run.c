@@ -149,7 +149,8 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return err;
 	if (!(rig = calloc(1, sizeof *rig)))
 		return rig_fail(ENOMEM, "allocating the rig");
-	if ((err = bar_open(&rig->bar, cfg->bar, cfg->bar_size)) != 0) {
+	/* without -allow-write a device is opened for reading only (the mock ignores it) */
+	if ((err = bar_open_ro(&rig->bar, cfg->bar, cfg->bar_size, !cfg->allow_write)) != 0) {
 		free(rig);
 		return err;
 	}

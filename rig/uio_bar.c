@@ -114,7 +114,7 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 			name[strcspn(name, "\n")] = 0;
 		fclose(f);
 	}
-	if ((fd = open(u->dev, O_RDWR | O_CLOEXEC)) < 0)
+	if ((fd = open(u->dev, (bar->open_ro ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		return rig_fail(errno, "cannot open %s: %s%s", u->dev, strerror(errno),
 		                errno == EACCES ? "; UIO device files are root's: run as root or "
 		                "give your user access to it" : "");
@@ -122,7 +122,7 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 		close(fd);
 		return err;
 	}
-	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	alias = mmap(NULL, size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED, fd, off);
 	err = errno;
 	close(fd);
 	if (alias == MAP_FAILED) {

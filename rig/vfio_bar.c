@@ -188,7 +188,9 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 		               spec, rig_error());
 		goto fail;
 	}
-	alias = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, v->device, (off_t)ri.offset);
+	/* the device fd VFIO gives is read-write: read-only is the mappings' protection */
+	alias = mmap(NULL, ri.size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED,
+	             v->device, (off_t)ri.offset);
 	if (alias == MAP_FAILED) {
 		err = rig_fail(errno, "-bar=%s: mapping BAR %u for the rig: %s", spec, barno,
 		               strerror(errno));

@@ -128,6 +128,16 @@ if [[ ${as_user[*]} != skip ]]; then
 else
 	skip "no permission on the resource file" "root, and no setpriv to run as another user"
 fi
+# without -allow-write the file is opened for reading only: one the user may
+# only read serves a from-device run, and -allow-write then needs more
+if [[ ${as_user[*]} != skip && $(id -u) == 0 ]]; then
+	chmod 0644 "$D/resource2"
+	expect_exit "read-only: the resource file is opened O_RDONLY" 0 "${as_user[@]}" $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_exit "-allow-write: the resource file is opened for writing" 3 "${as_user[@]}" $R $PCI $W -allow-write -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_grep "-allow-write: the refusal names the path" "cannot open $D/resource2: permission denied"
+else
+	skip "read-only open of the resource file" "needs root and setpriv to run as another user"
+fi
 chmod 0600 "$D/resource2"
 expect_exit "a fault the device cannot take: refused" 2 $R $PCI $W -fault=flip@0:1 -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "fault refusal: says which can be injected" 'flip@0:1 cannot be injected on a real device.*delay@N:US and remove@N:sigbus'
