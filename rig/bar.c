@@ -114,11 +114,11 @@ common_args(struct bar *bar, const char *args, char *own, size_t ownn, bool *ro,
 int
 bar_open(struct bar *bar, const char *spec, size_t size)
 {
-	return bar_open_ro(bar, spec, size, false);
+	return bar_open_flags(bar, spec, size, 0);
 }
 
 int
-bar_open_ro(struct bar *bar, const char *spec, size_t size, bool read_only)
+bar_open_flags(struct bar *bar, const char *spec, size_t size, unsigned flags)
 {
 	const struct bar_ops *const *b;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
@@ -151,7 +151,8 @@ bar_open_ro(struct bar *bar, const char *spec, size_t size, bool read_only)
 	if (size % page || size > (1u << 30))
 		return rig_fail(EINVAL, "BAR size %zu is not a multiple of the page size (%zu) "
 		                "between %zu and 1 GiB", size, page, page);
-	bar->open_ro = read_only || ro;
+	bar->open_ro = (flags & BAR_OPEN_RO) || ro;
+	bar->open_describe = (flags & BAR_OPEN_DESCRIBE) != 0;
 	if ((err = (*b)->open(bar, own[0] ? own : NULL, size)) != 0) {
 		bar->ops = NULL;
 		return err;

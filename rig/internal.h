@@ -189,6 +189,11 @@ struct bar {
 	bool open_ro;                /* for the backend's open: no store will be let through
 	                                (a device without -allow-write, or ro), so open the
 	                                device's file for reading only where it can */
+	bool open_describe;          /* for the backend's open: -dry-run, nothing will be
+	                                accessed; a backend whose opening acts on the device
+	                                (vfio: the device fd resets the function) only
+	                                describes it: size, banner, profile; view and alias
+	                                NULL */
 	bool alias_is_memory;        /* the alias is plain memory: the rig may paint and
 	                                compare it; false for a device */
 	bool win_given;              /* the window was asked for (window=, rig_config) */
@@ -212,10 +217,13 @@ size_t bar_guard(void);
  * (0 = BAR_DEFAULT_SIZE); a device has its own.
  */
 int bar_open(struct bar *bar, const char *spec, size_t size);
-/* bar_open for a rig that will let no store through (read_only): a device's
- * backend opens its file O_RDONLY where it can, so that the kernel refuses any
- * writable mapping of it. */
-int bar_open_ro(struct bar *bar, const char *spec, size_t size, bool read_only);
+/* bar_open with flags: BAR_OPEN_RO, the rig will let no store through (a
+ * device's backend opens its file O_RDONLY where it can, so that the kernel
+ * refuses any writable mapping of it); BAR_OPEN_DESCRIBE, a dry run (see
+ * struct bar's open_describe). */
+#define BAR_OPEN_RO 1u
+#define BAR_OPEN_DESCRIBE 2u
+int bar_open_flags(struct bar *bar, const char *spec, size_t size, unsigned flags);
 void bar_close(struct bar *bar);
 /* Restrict the rig and its requests to BAR offsets [lo, hi); -ERANGE, naming
  * `what` (the flag it came from), if that is empty or leaves the BAR. */

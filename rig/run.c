@@ -74,7 +74,7 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 		                "single-stepped) or -strategy=exec (the same instruction run on the "
 		                "rig's mapping)", name);
 	/* a read-only device's mapping takes no store, whoever issues it */
-	if (b->read_only && mprotect(b->alias, b->size, PROT_READ) != 0)
+	if (b->read_only && b->alias && mprotect(b->alias, b->size, PROT_READ) != 0)
 		return rig_fail(errno, "making the rig's mapping of the device read-only: %s",
 		                strerror(errno));
 	return 0;
@@ -149,8 +149,13 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return err;
 	if (!(rig = calloc(1, sizeof *rig)))
 		return rig_fail(ENOMEM, "allocating the rig");
-	/* without -allow-write a device is opened for reading only (the mock ignores it) */
-	if ((err = bar_open_ro(&rig->bar, cfg->bar, cfg->bar_size, !cfg->allow_write)) != 0) {
+	/* without -allow-write a device is opened for reading only; a dry run that reads
+	 * nothing only describes a device whose opening would act on it (the mock
+	 * ignores both) */
+	if ((err = bar_open_flags(&rig->bar, cfg->bar, cfg->bar_size,
+	                          (cfg->allow_write ? 0 : BAR_OPEN_RO) |
+	                          (cfg->dry_run && !cfg->dry_run_read ? BAR_OPEN_DESCRIBE : 0)))
+	    != 0) {
 		free(rig);
 		return err;
 	}

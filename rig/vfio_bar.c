@@ -135,6 +135,45 @@ vfio_setup(struct vfio_state *v, const char *slot, int group_no, const char *spe
 	return 0;
 }
 
+/*
+ * -dry-run: the device described from sysfs, its fds not opened. Getting the
+ * device fd (VFIO_GROUP_GET_DEVICE_FD) makes vfio-pci enable and reset the
+ * function, and closing it resets it again: an action on the device the dry
+ * run promises not to take. The size is the resource file's, which is what
+ * VFIO's region reports for an mmap-able BAR.
+ */
+static int
+vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int group_no,
+              const char *spec)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (d->size == 0 || d->size % page || d->size > (1ull << 30)) {
+		free(v);
+		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
+		                "a multiple of the page size up to 1 GiB", spec, d->barno,
+		                (unsigned long long)d->size);
+	}
+	bar->size = d->size;
+	bar->alias_is_memory = false;
+	bar->priv = v;
+#if defined(__aarch64__)
+	bar->profile = "arm64-device";
+#else
+	bar->profile = "x86-uc";
+#endif
+	snprintf(v->text.banner, sizeof v->text.banner,
+	         "device %s [%04x:%04x]%s%s\n"
+	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
+	         "  not opened (dry run): VFIO resets the function when its device fd is opened "
+	         "and closed, so the dry run describes it from sysfs; default profile %s\n",
+	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno,
+	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
+	         group_no, bar->profile);
+	bar->banner = v->text.banner;
+	return 0;
+}
+
 static int
 vfio_open(struct bar *bar, const char *args, size_t size)
 {
@@ -161,6 +200,8 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	if (!(v = calloc(1, sizeof *v)))
 		return rig_fail(ENOMEM, "allocating the VFIO state");
 	v->container = v->group = v->device = -1;
+	if (bar->open_describe)
+		return vfio_describe(bar, v, &d, group_no, spec);
 	if ((err = vfio_setup(v, slot, group_no, spec)) != 0)
 		goto fail;
 	ri.index = VFIO_PCI_BAR0_REGION_INDEX + barno;

@@ -190,7 +190,18 @@ mkdir -p "$MMIORIG_SYSFS/bus/pci/drivers/vfio-pci"
 ln -s ../../../../bus/pci/drivers/vfio-pci "$D/driver"
 expect_exit "vfio: no IOMMU group: refused" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "vfio: no IOMMU group: says how to enable it" 'in no IOMMU group.*intel_iommu=on'
-rm "$D/driver"
+# with a group: -dry-run describes the device from sysfs and opens no VFIO fd
+# (the device fd resets the function); a real run goes on to /dev/vfio
+mkdir -p "$MMIORIG_SYSFS/kernel/iommu_groups/7"
+ln -s ../../../../kernel/iommu_groups/7 "$D/iommu_group"
+expect_exit "vfio -dry-run: opens no VFIO fd" 0 $R -bar=vfio:$SLOT,bar=2 $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "vfio -dry-run: the banner says the device is not opened, and why" '^  not opened \(dry run\): VFIO resets the function when its device fd is opened'
+expect_grep "vfio -dry-run: the size from sysfs" '^  BAR 2: 1048576 bytes, 64-bit, prefetchable; driver vfio-pci; IOMMU group 7'
+if [[ ! -e /dev/vfio/vfio ]]; then
+	expect_exit "vfio without -dry-run: goes on to /dev/vfio" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_grep "vfio without -dry-run: names /dev/vfio/vfio" 'cannot open /dev/vfio/vfio'
+fi
+rm "$D/iommu_group" "$D/driver"
 expect_exit "vfio: a short slot: refused" 2 $R -bar=vfio:01:00.0,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
 
 # --- records: the device gets what the mock gets ------------------------------
