@@ -268,6 +268,10 @@ void pcidev_names(struct pcidev *d);
 /* Refuse what cannot or must not be mapped: no such BAR, an I/O-port BAR, a driver
  * not in the NULL-terminated list ("" = none bound); spec is -bar='s, for messages. */
 int pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers);
+/* For a function bound to vfio-pci: 0 unless another process (a VM's QEMU)
+ * holds its VFIO group, which opening /dev/vfio/G then refuses with EBUSY
+ * (opening a group, closed at once, does not touch the device). */
+int pcidev_vfio_free(const char *spec, const struct pcidev *d);
 /* Map resourceN (or resourceN_wc) as the view and the alias; sets the size, the
  * banner and the default profile. Errors name the file and what to do. */
 int pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec);

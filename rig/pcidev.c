@@ -163,9 +163,17 @@ pcidev_check(const char *spec, const struct pcidev *d, const char *const *driver
 	if (d->barno > 5)
 		return rig_fail(EINVAL, "-bar=%s: bar=%u: a PCI function has BARs 0 to 5", spec,
 		                d->barno);
-	if (d->size == 0)
+	if (d->size == 0) {
+		struct pcidev prev;
+
+		/* the upper half of a 64-bit BAR is no BAR of its own */
+		if (d->barno > 0 && pcidev_from_sysfs(&prev, d->slot, d->barno - 1) == 0 &&
+		    prev.size && prev.mem64)
+			return rig_fail(ENODEV, "-bar=%s: BAR %u is the upper half of 64-bit BAR %u; "
+			                "use bar=%u", spec, d->barno, d->barno - 1, d->barno - 1);
 		return rig_fail(ENODEV, "-bar=%s: %s has no BAR %u (lspci -v -s %s lists its "
 		                "regions)", spec, d->slot, d->barno, d->slot);
+	}
 	if (d->io)
 		return rig_fail(ENODEV, "-bar=%s: BAR %u of %s is an I/O-port BAR; only memory "
 		                "BARs can be mapped (the kernel refuses mmap of an I/O resource "
@@ -186,6 +194,31 @@ pcidev_check(const char *spec, const struct pcidev *d, const char *const *driver
 	                "the device; allowed: %s. Unbind it first, e.g. scripts/bind-uio %s%s "
 	                "(scripts/bind-uio --restore %s puts '%s' back)", spec, d->slot,
 	                d->driver, list, opt, d->slot, d->slot, d->driver);
+}
+
+int
+pcidev_vfio_free(const char *spec, const struct pcidev *d)
+{
+	char path[PATH_MAX], link[PATH_MAX], dev[64];
+	const char *base;
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/iommu_group", sysfs_root(), d->slot);
+	if ((k = readlink(path, link, sizeof link - 1)) < 0)
+		return 0; /* no group: VFIO cannot be using it */
+	link[k] = 0;
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	snprintf(dev, sizeof dev, "/dev/vfio/%.32s", base);
+	if ((fd = open(dev, O_RDWR | O_CLOEXEC)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EBUSY)
+		return 0; /* no VFIO device node, or none of ours to open: nobody holds it */
+	return rig_fail(EBUSY, "-bar=%s: %s is bound to vfio-pci and another process holds its "
+	                "VFIO group (%s is busy): a virtual machine may be driving it; stop "
+	                "that process first (fuser -v %s names it)", spec, d->slot, dev, dev);
 }
 
 /* The message for a failed open or mmap of a resource file, by errno. */

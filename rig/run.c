@@ -264,6 +264,13 @@ banner_finish(struct rig *rig)
 	const struct bar *b = &rig->bar;
 	size_t n = strlen(rig->banner);
 
+	/* a fake tree answers the driver and Memory Space checks instead of the kernel */
+	if ((rig->dry_run || strcmp(rig->bar.ops->name, "mock")) && strcmp(sysfs_root(), "/sys"))
+		n += (size_t)snprintf(rig->banner + n, sizeof rig->banner - n,
+		                      "  sysfs read from %s (MMIORIG_SYSFS), not /sys: the driver and "
+		                      "Memory Space checks trust that tree\n", sysfs_root());
+	if (n >= sizeof rig->banner)
+		n = sizeof rig->banner - 1;
 	snprintf(rig->banner + n, sizeof rig->banner - n,
 	         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
 	         "  %s%s\n",

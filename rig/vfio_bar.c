@@ -30,7 +30,7 @@
 static const char *const vfio_drivers[] = { "vfio-pci", NULL };
 
 struct vfio_state {
-	struct pcidev_state text; /* the banner (first: pcidev_unmap frees priv) */
+	struct pcidev_state text; /* the banner */
 	int container, group, device;
 };
 

@@ -63,6 +63,8 @@ expect_grep "banner: slot and ids" "^device $SLOT \[1b36:0010\]"
 expect_grep "banner: BAR number, size, 64-bit, prefetchable" '^  BAR 2: 1 MiB \(1048576 bytes\), 64-bit, prefetchable; driver none'
 expect_grep "banner: the mapping file" "^  mapping $D/resource2 \(uncached\)"
 expect_grep "banner: the window" '^  window 0x1000-0x2000 \(4096 bytes\)'
+expect_grep "banner: a sysfs root other than /sys is named" "^  sysfs read from $MMIORIG_SYSFS \(MMIORIG_SYSFS\), not /sys"
+
 expect_grep "banner: read-only by default" '^  read-only: stores are refused'
 expect_grep "an uncached resource defaults to x86-uc" 'profile=x86-uc'
 expect_grep "a device takes exec by default" 'strategy=exec'
@@ -92,6 +94,8 @@ expect_exit "wc of a non-prefetchable BAR: refused" 3 $R -bar=pci:$SLOT,bar=0,wc
 expect_grep "missing _wc: says why" 'resource0_wc does not exist: .*only for prefetchable memory BARs, and BAR 0 is not prefetchable'
 expect_exit "the upper half of a 64-bit BAR: refused" 3 $R -bar=pci:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
+expect_exit "vfio: the upper half of a 64-bit BAR: refused" 3 $R -bar=vfio:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "vfio: upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
 cp "$D/config" "$tmp/config"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(256))' >"$D/config"
 expect_exit "memory decoding off: refused" 3 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
@@ -158,6 +162,8 @@ ln -s ../../../bus/pci/devices/$SLOT "$U/uio0/device"
 echo uio_pci_generic >"$U/uio0/name"
 expect_exit "uio without maps: the BAR must be named" 2 $R -bar=uio:/dev/uio0 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "uio without maps: says bar=N" 'exposes no maps .*name the PCI BAR with bar=N'
+expect_exit "uio: the upper half of a 64-bit BAR: refused" 3 $R -bar=uio:/dev/uio0,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "uio: upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
 expect_exit "uio_pci_generic's device not bound to it: refused" 3 $R -bar=uio:/dev/uio0,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "uio: no driver named" 'bound to no driver; this backend needs uio_pci_generic \(scripts/bind-uio 0000:01:00.0 binds it\)'
 ln -s ../../../../bus/pci/drivers/uio_pci_generic "$D/driver"
