@@ -549,6 +549,8 @@ struct rig {
 	bool dry_run;                 /* the BAR is a mock copy of the device's window */
 	bool save_window;             /* the window is read before and written back after */
 	uint8_t *saved;               /* its bytes, while save_window */
+	bool saved_held;              /* saved holds a request's window not yet written
+	                                 back (the time limit may jump past rig_run's put) */
 	struct bar device;            /* dry run: the device itself, kept for the banner */
 	char banner[PATH_MAX + 2048]; /* rig_banner's text */
 	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */

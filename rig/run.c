@@ -405,6 +405,12 @@ rig_abandon(struct rig *rig)
 	/* a routine stopped by the time limit may have mapped over the view */
 	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
 		view_restore(rig);
+	/* the time limit jumped out of rig_run between -save-window's save and its
+	 * write-back: write it back here */
+	if (rig && rig->saved_held) {
+		put(&rig->bar, rig->bar.win_lo, rig->bar.win_hi, rig->saved);
+		rig->saved_held = false;
+	}
 }
 
 enum run_outcome
@@ -749,11 +755,15 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	if (rt)
 		routine_bar(view, b->size);
 
-	if (rig->save_window)
+	if (rig->save_window) {
 		fetch(b, b->win_lo, b->win_hi, rig->saved);
+		rig->saved_held = true;
+	}
 	err = call_helper(rig, q, view, hbuf, out);
-	if (rig->save_window)
+	if (rig->saved_held) {
 		put(b, b->win_lo, b->win_hi, rig->saved);
+		rig->saved_held = false;
+	}
 	if (err)
 		return err;
 	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)

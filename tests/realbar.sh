@@ -288,6 +288,18 @@ fi
 expect_exit "-save-window: a to-device copy" 0 $R $PCI $W -allow-write -save-window -helper=mmio-copy -len=33 -offset=0x1003
 expect_grep "-save-window: the banner says so" 'saved before each request and restored after it'
 expect_true "-save-window put the window's bytes back" "resource2 differs from before" cmp -s "$D/resource2" "$tmp/cmb.orig"
+# a helper that stores and then hangs: the time limit jumps out of the request,
+# and the window is still written back
+HANG=build/plugins/hang.so
+if [[ -f $HANG ]]; then
+	expect_exit "-save-window: a helper that stores, then hangs, times out" 1 timeout 60 $R $PCI $W -allow-write -save-window \
+		-helper_lib=$HANG -helper=store-hang -len=8 -offset=0x1000 -timeout=1
+	expect_grep "-save-window: the timeout is the finding" 'timeout'
+	expect_true "-save-window: restored after the timeout" "changed: $(changed "$D/resource2" "$tmp/cmb.orig")" cmp -s "$D/resource2" "$tmp/cmb.orig"
+	cp "$tmp/cmb.orig" "$D/resource2"
+else
+	skip "-save-window after a timeout" "$HANG not built (ninja builds it)"
+fi
 
 # --- the sweep on a device ---------------------------------------------------------
 S_=build/copy_sweep
