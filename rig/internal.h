@@ -551,6 +551,8 @@ struct rig {
 	uint8_t *saved;               /* its bytes, while save_window */
 	bool saved_held;              /* saved holds a request's window not yet written
 	                                 back (the time limit may jump past rig_run's put) */
+	char unusable[200];           /* on a device: why no further request may run (a
+	                                 routine mapped memory over the view), "" if none */
 	struct bar device;            /* dry run: the device itself, kept for the banner */
 	char banner[PATH_MAX + 2048]; /* rig_banner's text */
 	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */

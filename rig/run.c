@@ -395,6 +395,7 @@ on_fault_signal(int sig, siginfo_t *si, void *ctx)
 }
 
 static int view_restore(struct rig *rig);
+static void device_view_check(struct rig *rig);
 
 void
 rig_abandon(struct rig *rig)
@@ -405,6 +406,8 @@ rig_abandon(struct rig *rig)
 	/* a routine stopped by the time limit may have mapped over the view */
 	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
 		view_restore(rig);
+	if (rig && !rig->bar.alias_is_memory && rig->faults.budget)
+		device_view_check(rig);
 	/* the time limit jumped out of rig_run between -save-window's save and its
 	 * write-back: write it back here */
 	if (rig && rig->saved_held) {
@@ -439,6 +442,8 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 
 	if (!q->helper)
 		return rig_fail(EINVAL, "request without a helper");
+	if (rig->unusable[0])
+		return rig_fail(EIO, "%s", rig->unusable);
 	if ((unsigned)q->dir >= MMIO_NDIR)
 		return rig_fail(EINVAL, "direction %d out of range", (int)q->dir);
 	if (q->len > MMIO_REQ_MAX_LEN)
@@ -639,6 +644,39 @@ view_restore(struct rig *rig)
 	return 0;
 }
 
+/*
+ * On a device, after a routine that may have handled a removal's SIGBUS as
+ * SPDK does (mapping anonymous memory over the BAR): the mock's trick of
+ * view_restore cannot put the device back (mremap does not duplicate a
+ * device's PFN mapping, and its fd is closed), so if the view is no longer
+ * one file mapping, later requests would run on plain memory, untraced: the
+ * rig is marked unusable and refuses them with the reason.
+ */
+static void
+device_view_check(struct rig *rig)
+{
+	const struct bar *b = &rig->bar;
+	unsigned long lo, hi, v = (unsigned long)(uintptr_t)b->view;
+	unsigned long long ino;
+	char line[512];
+	bool ok = false;
+	FILE *f;
+
+	if (!b->view || rig->unusable[0] || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
+		    lo <= v && v < hi) {
+			ok = hi >= v + b->size && ino != 0;
+			break;
+		}
+	fclose(f);
+	if (!ok)
+		snprintf(rig->unusable, sizeof rig->unusable, "a routine mapped memory over the "
+		         "device's view (an SPDK-style SIGBUS handler), which the rig cannot undo: "
+		         "later requests would be untraced, so none is run");
+}
+
 /* Arm, call the helper, disarm; with rig_catch_signals, a fault signal that
  * ends the helper comes back here (out->signalled) instead of killing it. */
 static int
@@ -752,7 +790,10 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
 	out->routine = rt != NULL;
 	out->budget = rig->faults.budget;
-	if (rt)
+	/* on a device a routine gets the window, the only bytes it may touch */
+	if (rt && rig_real(rig))
+		routine_bar(view + b->win_lo, b->win_hi - b->win_lo);
+	else if (rt)
 		routine_bar(view, b->size);
 
 	if (rig->save_window) {
@@ -768,6 +809,8 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 		return err;
 	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
 		return err;
+	if (rt && !b->alias_is_memory)
+		device_view_check(rig);
 	if (out->signalled || out->over_budget || out->stopped || rt) {
 		/* a routine is judged by how it ended and what it did to the device,
 		 * not by the copy rules' data check */

@@ -323,6 +323,21 @@ print("inside" if all(0x1000 <= i < 0x2000 for i in d) else "outside %s" % hex(m
 EOF
 	expect_true "copy_fuzzer -allow-write: nothing outside the window changed" "$(cat "$tmp/diff")" grep -qx inside "$tmp/diff"
 	cp "$tmp/cmb.orig" "$D/resource2"
+	# ack-spdk's SIGBUS handler maps anonymous memory over the view after the
+	# removal: the rig cannot map the device back, so the next request is refused
+	RL=build/plugins/routines.so
+	if [[ -f $RL ]]; then
+		mkdir -p "$tmp/rcorp" "$tmp/rart"
+		$F $PCI -window=0+4096 -allow-write=1 -helper_lib=$RL -helper=ack-spdk -fault=remove@2:sigbus \
+			-runs=5 -seed=1 -artifact_prefix="$tmp/rart/" "$tmp/rcorp" >"$tmp/fz-r.log" 2>&1
+		rc=$?
+		if [[ $rc != 0 ]] && grep -q 'a routine mapped memory over the device.s view .*so none is run' "$tmp/fz-r.log"; then
+			pass "copy_fuzzer: no request runs on memory a routine mapped over the device's view"
+		else
+			fail "copy_fuzzer: no request runs on memory a routine mapped over the device's view" "exit $rc: $(grep -m2 -i 'mmiorig\|done' "$tmp/fz-r.log" | tr '\n' ' ')"
+		fi
+		cp "$tmp/cmb.orig" "$D/resource2"
+	fi
 else
 	skip "copy_fuzzer on a device" "$F not built"
 fi
