@@ -114,7 +114,9 @@ vfio_setup(struct vfio_state *v, const char *slot, int group_no, const char *spe
 	snprintf(path, sizeof path, "/dev/vfio/%d", group_no);
 	if ((v->group = open(path, O_RDWR | O_CLOEXEC)) < 0)
 		return rig_fail(errno, "-bar=%s: cannot open %s: %s%s", spec, path, strerror(errno),
-		                errno == EBUSY ? " (another process, QEMU perhaps, has the group)" :
+		                errno == EBUSY ? " (another process holds the group: a virtual "
+		                "machine's QEMU, or another mmiorig tool; one process at a time may "
+		                "open a VFIO group)" :
 		                errno == EACCES ? " (run as root)" : "");
 	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &gs) != 0)
 		return rig_fail(errno, "-bar=%s: VFIO_GROUP_GET_STATUS on %s: %s", spec, path,

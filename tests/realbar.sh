@@ -323,6 +323,8 @@ print("inside" if all(0x1000 <= i < 0x2000 for i in d) else "outside %s" % hex(m
 EOF
 	expect_true "copy_fuzzer -allow-write: nothing outside the window changed" "$(cat "$tmp/diff")" grep -qx inside "$tmp/diff"
 	cp "$tmp/cmb.orig" "$D/resource2"
+	expect_exit "copy_fuzzer -fork= with vfio: refused" 2 $F -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -fork=2 -runs=10
+	expect_grep "copy_fuzzer -fork= with vfio: says one process may hold a VFIO group" 'fork=2 with -bar=vfio: is refused: .*one process at a time may hold'
 	# ack-spdk's SIGBUS handler maps anonymous memory over the view after the
 	# removal: the rig cannot map the device back, so the next request is refused
 	RL=build/plugins/routines.so
