@@ -202,6 +202,10 @@ struct bar {
 	const char *profile;         /* the profile the mapping's memory type calls for,
 	                                NULL if none (the tools' default) */
 	void *priv;                  /* backend state */
+	uint64_t map_lo, map_hi;     /* a device: the BAR offsets mapped (page-aligned) */
+	int defer_fd;                /* a device over BAR_MAP_MAX before its window: its fd
+	                                (+1: 0 means none), mapped by bar_set_window */
+	off_t defer_off;             /* and the BAR's offset in it */
 	void *reserve;               /* the view's reservation: a guard page each side */
 	size_t reserve_size;         /* bytes of it */
 };
@@ -234,6 +238,17 @@ bool bar_is_real(const struct bar *bar);
  * the PROT_NONE view between them, so nothing else can sit next to it. */
 int bar_map_view(struct bar *bar, int fd, off_t off, size_t size);
 void bar_unmap_view(struct bar *bar);
+/* Largest device BAR mapped whole; a larger one gets only the window's pages. */
+#define BAR_MAP_MAX (1ull << 30)
+/*
+ * For device backends: the BAR is fd's [off, off+size) (size a page multiple):
+ * view and alias (read-only if open_ro) of all of it, or, over BAR_MAP_MAX,
+ * of the window's pages only, mapped when bar_set_window gives the window (fd
+ * is dup'ed until then; the rest of the view's reservation stays unmapped,
+ * PROT_NONE, and traps like the rest of the view). The caller closes fd.
+ */
+int bar_map_device(struct bar *bar, int fd, off_t off, uint64_t size);
+void bar_unmap_device(struct bar *bar);
 
 /* ---- PCI devices through sysfs (pcidev.c) -------------------------------- */
 

@@ -253,7 +253,6 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	char path[PATH_MAX], sz[32];
 	struct pcidev_state *st;
-	void *alias;
 	int fd, err, cmd;
 
 	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/resource%u%s", sysfs_root(), d->slot,
@@ -270,31 +269,21 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 		                "write-combined mapping (resourceN_wc) only for prefetchable "
 		                "memory BARs, and BAR %u is %sprefetchable; drop ',wc'", spec, path,
 		                d->barno, d->prefetch ? "" : "not ");
-	if (d->size % page || d->size > (1ull << 30))
+	if (d->size % page)
 		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
-		                "a multiple of the page size (%zu) up to 1 GiB", spec, d->barno,
+		                "a multiple of the page size (%zu)", spec, d->barno,
 		                (unsigned long long)d->size, page);
 	/* read-only: the kernel then refuses a writable mapping, whatever the rig does */
 	if ((fd = open(path, (bar->open_ro ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		return map_fail(errno, path, "cannot open");
-	if ((err = bar_map_view(bar, fd, 0, d->size)) != 0) {
-		close(fd);
+	err = bar_map_device(bar, fd, 0, d->size);
+	close(fd); /* the mappings (or bar_map_device's copy) keep the BAR */
+	if (err)
 		return map_fail(-err, path, "cannot map");
-	}
-	alias = mmap(NULL, d->size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED, fd, 0);
-	err = errno;
-	close(fd); /* the mappings keep the BAR */
-	if (alias == MAP_FAILED) {
-		bar_unmap_view(bar);
-		return map_fail(err, path, "cannot map (the rig's own mapping of)");
-	}
 	if (!(st = calloc(1, sizeof *st))) {
-		munmap(alias, d->size);
-		bar_unmap_view(bar);
+		bar_unmap_device(bar);
 		return rig_fail(ENOMEM, "allocating the device description");
 	}
-	bar->alias = alias;
-	bar->size = d->size;
 	bar->alias_is_memory = false;
 	bar->priv = st;
 	/* the memory type the mapping gives, as the profiles name them */
@@ -307,11 +296,12 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	snprintf(st->banner, sizeof st->banner,
 	         "device %s [%04x:%04x]%s%s\n"
 	         "  BAR %u: %s (%llu bytes), %s-bit, %sprefetchable; driver %s%s%s\n"
-	         "  mapping %s (%s), default profile %s\n",
+	         "  mapping %s (%s), default profile %s%s\n",
 	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno, sz,
 	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
 	         d->driver[0] ? d->driver : "none", d->via ? "; " : "", d->via ? d->via : "",
-	         path, wc ? "write-combined" : "uncached", bar->profile);
+	         path, wc ? "write-combined" : "uncached", bar->profile,
+	         d->size > BAR_MAP_MAX ? "; over 1 GiB: only the window's pages are mapped" : "");
 	bar->banner = st->banner;
 	return 0;
 }
@@ -319,9 +309,7 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 void
 pcidev_unmap(struct bar *bar)
 {
-	bar_unmap_view(bar);
-	if (bar->alias)
-		munmap(bar->alias, bar->size);
+	bar_unmap_device(bar);
 	free(bar->priv);
 	bar->priv = NULL;
 }

@@ -74,7 +74,8 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 		                "single-stepped) or -strategy=exec (the same instruction run on the "
 		                "rig's mapping)", name);
 	/* a read-only device's mapping takes no store, whoever issues it */
-	if (b->read_only && b->alias && mprotect(b->alias, b->size, PROT_READ) != 0)
+	if (b->read_only && b->map_hi > b->map_lo &&
+	    mprotect(b->alias + b->map_lo, b->map_hi - b->map_lo, PROT_READ) != 0)
 		return rig_fail(errno, "making the rig's mapping of the device read-only: %s",
 		                strerror(errno));
 	return 0;
@@ -110,6 +111,10 @@ dry_run_setup(struct rig *rig, const struct rig_config *cfg)
 	struct bar *dev = &rig->device;
 	int err;
 
+	if (rig->bar.size > BAR_MAP_MAX)
+		return rig_fail(ENOTSUP, "-dry-run: the BAR is %zu bytes, and the dry run's memory "
+		                "copy of it holds at most 1 GiB; run without -dry-run (the device "
+		                "is read-only unless -allow-write)", rig->bar.size);
 	rig->device = rig->bar;
 	memset(&rig->bar, 0, sizeof rig->bar);
 	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
@@ -656,7 +661,7 @@ static void
 device_view_check(struct rig *rig)
 {
 	const struct bar *b = &rig->bar;
-	unsigned long lo, hi, v = (unsigned long)(uintptr_t)b->view;
+	unsigned long lo, hi, v = (unsigned long)(uintptr_t)(b->view + b->map_lo);
 	unsigned long long ino;
 	char line[512];
 	bool ok = false;
@@ -667,7 +672,7 @@ device_view_check(struct rig *rig)
 	while (fgets(line, sizeof line, f))
 		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
 		    lo <= v && v < hi) {
-			ok = hi >= v + b->size && ino != 0;
+			ok = hi >= v + (b->map_hi - b->map_lo) && ino != 0;
 			break;
 		}
 	fclose(f);

@@ -89,7 +89,6 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 	unsigned long long size = 0, addr = 0, inpage = 0;
 	struct pcidev_state *st;
 	off_t off = (off_t)u->map * (off_t)page;
-	void *alias;
 	FILE *f;
 	int fd, err;
 
@@ -104,10 +103,9 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 	if (attr_hex(path, &inpage) && inpage)
 		return rig_fail(ENOTSUP, "-bar=%s: map %u starts 0x%llx bytes into its page; the "
 		                "rig maps regions that start on a page", spec, u->map, inpage);
-	if (size % page || size > (1ull << 30))
+	if (size % page)
 		return rig_fail(ENOTSUP, "-bar=%s: map %u is %llu bytes; the rig maps regions that "
-		                "are a multiple of the page size (%zu) up to 1 GiB", spec, u->map,
-		                size, page);
+		                "are a multiple of the page size (%zu)", spec, u->map, size, page);
 	snprintf(path, sizeof path, "%s/class/uio/%s/name", sysfs_root(), u->name);
 	if ((f = fopen(path, "r"))) {
 		if (fgets(name, sizeof name, f))
@@ -118,25 +116,19 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 		return rig_fail(errno, "cannot open %s: %s%s", u->dev, strerror(errno),
 		                errno == EACCES ? "; UIO device files are root's: run as root or "
 		                "give your user access to it" : "");
-	if ((err = bar_map_view(bar, fd, off, size)) != 0) {
-		close(fd);
-		return err;
-	}
-	alias = mmap(NULL, size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED, fd, off);
-	err = errno;
+	err = bar_map_device(bar, fd, off, size);
 	close(fd);
-	if (alias == MAP_FAILED) {
-		bar_unmap_view(bar);
-		return rig_fail(err, "mapping %s at offset %lld (map %u) for the rig: %s", u->dev,
-		                (long long)off, u->map, strerror(err));
+	if (err) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", rig_error());
+		return rig_fail(-err, "mapping %s at offset %lld (map %u): %s", u->dev,
+		                (long long)off, u->map, why);
 	}
 	if (!(st = calloc(1, sizeof *st))) {
-		munmap(alias, size);
-		bar_unmap_view(bar);
+		bar_unmap_device(bar);
 		return rig_fail(ENOMEM, "allocating the device description");
 	}
-	bar->alias = alias;
-	bar->size = size;
 	bar->alias_is_memory = false;
 	bar->priv = st;
 #if defined(__aarch64__)

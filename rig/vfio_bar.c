@@ -150,10 +150,10 @@ vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (d->size == 0 || d->size % page || d->size > (1ull << 30)) {
+	if (d->size == 0 || d->size % page) {
 		free(v);
 		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
-		                "a multiple of the page size up to 1 GiB", spec, d->barno,
+		                "a multiple of the page size", spec, d->barno,
 		                (unsigned long long)d->size);
 	}
 	bar->size = d->size;
@@ -185,7 +185,6 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	struct vfio_state *v;
 	struct pcidev d;
 	unsigned barno = 0;
-	void *alias;
 	int group_no, err;
 
 	(void)size;
@@ -219,29 +218,22 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 		               "smaller than a page is served so", spec, barno);
 		goto fail;
 	}
-	if (ri.size == 0 || ri.size % page || ri.size > (1ull << 30)) {
+	if (ri.size == 0 || ri.size % page) {
 		err = rig_fail(ENOTSUP, "-bar=%s: BAR %u's region is %llu bytes; the rig maps "
-		               "regions that are a multiple of the page size up to 1 GiB", spec,
+		               "regions that are a multiple of the page size", spec,
 		               barno, (unsigned long long)ri.size);
 		goto fail;
 	}
-	if ((err = bar_map_view(bar, v->device, (off_t)ri.offset, ri.size)) != 0) {
+	/* the device fd VFIO gives is read-write: read-only is the mappings' protection */
+	if ((err = bar_map_device(bar, v->device, (off_t)ri.offset, ri.size)) != 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", rig_error());
 		err = rig_fail(-err, "-bar=%s: %s (a BAR holding the MSI-X table may be mappable "
 		               "only in parts: VFIO's sparse-mmap areas, which the rig does not use)",
-		               spec, rig_error());
+		               spec, why);
 		goto fail;
 	}
-	/* the device fd VFIO gives is read-write: read-only is the mappings' protection */
-	alias = mmap(NULL, ri.size, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED,
-	             v->device, (off_t)ri.offset);
-	if (alias == MAP_FAILED) {
-		err = rig_fail(errno, "-bar=%s: mapping BAR %u for the rig: %s", spec, barno,
-		               strerror(errno));
-		bar_unmap_view(bar);
-		goto fail;
-	}
-	bar->alias = alias;
-	bar->size = ri.size;
 	bar->alias_is_memory = false;
 	bar->priv = v;
 #if defined(__aarch64__)
@@ -269,9 +261,7 @@ vfio_close(struct bar *bar)
 {
 	struct vfio_state *v = bar->priv;
 
-	bar_unmap_view(bar);
-	if (bar->alias)
-		munmap(bar->alias, bar->size);
+	bar_unmap_device(bar);
 	if (v) {
 		vfio_fds_close(v);
 		free(v);

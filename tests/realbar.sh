@@ -154,6 +154,29 @@ expect_grep "-dry-run on the mock: says it is for devices" 'is for a real device
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
+# --- a BAR over 1 GiB: only the window's pages are mapped ---------------------------
+BIG=0000:03:00.0
+fake_device "$MMIORIG_SYSFS" $BIG
+BD3=$MMIORIG_SYSFS/bus/pci/devices/$BIG
+sed -i '3s/.*/0x0000004000000000 0x000000407fffffff 0x000000000014220c/' "$BD3/resource"
+rm -f "$BD3/resource2" "$BD3/resource2_wc"
+truncate -s 2G "$BD3/resource2" # sparse: zeros
+expect_exit "a 2 GiB BAR: a to-device copy 1 GiB in" 0 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -allow-write -helper=mmio-copy -len=16 -offset=0x40000010
+expect_grep "a 2 GiB BAR: the banner says only the window is mapped" "^  mapping $BD3/resource2 .*over 1 GiB: only the window's pages are mapped"
+python3 - "$BD3/resource2" >"$tmp/diff" <<'EOF2'
+import sys
+f = open(sys.argv[1], 'rb'); f.seek(0x40000000 - 4096); b = f.read(3 * 4096)
+d = [i + 0x40000000 - 4096 for i in range(len(b)) if b[i]]
+print(hex(min(d)), hex(max(d))) if d else print("none none")
+EOF2
+expect_true "a 2 GiB BAR: the stores landed at 0x40000010..0x4000001f" "changed: $(cat "$tmp/diff")" grep -qx '0x40000010 0x4000001f' "$tmp/diff"
+expect_exit "a 2 GiB BAR: outside the window is stopped (unmapped, traps like the view)" 1 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -allow-write \
+	-helper_lib=$PLUG -helper=store-before -len=8 -offset=0x40000000
+expect_grep "a 2 GiB BAR: the fence names the store" 'stopped before a 1-byte store at 0x3fffffff, outside the window'
+expect_exit "a 2 GiB BAR: -dry-run refused" 3 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -dry-run -helper=mmio-copy -len=16 -offset=0x40000010 -dir=from-device
+expect_grep "a 2 GiB BAR: -dry-run says why" 'dry run.s memory copy of it holds at most 1 GiB'
+rm -r "$BD3"
+
 # --- uio --------------------------------------------------------------------
 U=$MMIORIG_SYSFS/class/uio
 mkdir -p "$U/uio0" "$U/uio1/maps/map1" "$tmp/dev"
