@@ -271,6 +271,8 @@ struct pcidev_state {
 
 /* Where sysfs is: MMIORIG_SYSFS (a fake tree, for tests) or /sys. */
 const char *sysfs_root(void);
+/* Read a one-line sysfs attribute into buf (newline dropped); false if absent. */
+bool sysfs_attr(const char *path, char *buf, size_t n);
 /* The driver bound to slot (the basename of its driver link), "" if none. */
 void pcidev_driver(const char *slot, char *out, size_t n);
 /* Fill d from slot's sysfs files (vendor, device, resource, driver), without names. */

@@ -42,9 +42,8 @@ sysfs_root(void)
 	return r && *r ? r : "/sys";
 }
 
-/* Read a one-line sysfs attribute into buf (newline dropped); false if absent. */
-static bool
-attr_read(const char *path, char *buf, size_t n)
+bool
+sysfs_attr(const char *path, char *buf, size_t n)
 {
 	FILE *f = fopen(path, "r");
 	bool ok;
@@ -89,10 +88,10 @@ pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno)
 	d->barno = barno;
 	snprintf(dir, sizeof dir, "%s/bus/pci/devices/%s", sysfs_root(), slot);
 	snprintf(path, sizeof path, "%s/vendor", dir);
-	if (attr_read(path, line, sizeof line))
+	if (sysfs_attr(path, line, sizeof line))
 		d->vendor = (unsigned)strtoul(line, NULL, 16);
 	snprintf(path, sizeof path, "%s/device", dir);
-	if (attr_read(path, line, sizeof line))
+	if (sysfs_attr(path, line, sizeof line))
 		d->device = (unsigned)strtoul(line, NULL, 16);
 	snprintf(path, sizeof path, "%s/resource", dir);
 	if (!(f = fopen(path, "r")))

@@ -517,60 +517,47 @@ bar_before(const struct mmio_request *q, uint64_t off)
 	return bar_after(q, off);
 }
 
-/* Write [lo, hi) of the BAR with what it must hold before the request, in
- * naturally aligned 8-byte accesses (single bytes at unaligned ends). */
+/* [lo, hi) of the BAR read into buf or written from it (buf holds hi - lo
+ * bytes), in naturally aligned 8-byte accesses, single bytes at unaligned ends. */
 static void
-paint(struct bar *b, const struct mmio_request *q, uint64_t lo, uint64_t hi)
+io_span(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *buf, bool store)
 {
-	uint8_t v[8];
 	uint64_t o = lo;
-	unsigned i;
+	unsigned w;
 
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			for (i = 0; i < 8; i++)
-				v[i] = bar_before(q, o + i);
-			bar_io_write(b, o, 8, 0xff, v);
-			o += 8;
-		} else {
-			v[0] = bar_before(q, o);
-			bar_io_write(b, o, 1, 1, v);
-			o++;
-		}
+	for (; o < hi; o += w) {
+		w = o % 8 == 0 && o + 8 <= hi ? 8 : 1;
+		if (store)
+			bar_io_write(b, o, w, w == 8 ? 0xff : 1, buf + (o - lo));
+		else
+			bar_io_read(b, o, w, w == 8 ? 0xff : 1, buf + (o - lo));
 	}
 }
 
-/* Read [lo, hi) back in the same accesses, into out (which holds hi - lo bytes). */
 static void
 fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out)
 {
-	uint64_t o = lo;
-
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			bar_io_read(b, o, 8, 0xff, out + (o - lo));
-			o += 8;
-		} else {
-			bar_io_read(b, o, 1, 1, out + (o - lo));
-			o++;
-		}
-	}
+	io_span(b, lo, hi, out, false);
 }
 
 static void
 put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in)
 {
-	uint64_t o = lo;
+	/* a store never writes into buf: the cast only shares the walk */
+	io_span(b, lo, hi, (uint8_t *)in, true);
+}
 
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			bar_io_write(b, o, 8, 0xff, in + (o - lo));
-			o += 8;
-		} else {
-			bar_io_write(b, o, 1, 1, in + (o - lo));
-			o++;
-		}
-	}
+/* Write [lo, hi) of the BAR (a paint_span: at most a request and its margins)
+ * with what it must hold before the request. */
+static void
+paint(struct bar *b, const struct mmio_request *q, uint64_t lo, uint64_t hi)
+{
+	static uint8_t v[MMIO_REQ_MAX_LEN + 2 * PAINT_MARGIN];
+	uint64_t o;
+
+	for (o = lo; o < hi; o++)
+		v[o - lo] = bar_before(q, o);
+	put(b, lo, hi, v);
 }
 
 static void

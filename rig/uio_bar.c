@@ -70,14 +70,12 @@ uio_parse(const char *args, struct uio_args *u)
 static bool
 attr_hex(const char *path, unsigned long long *out)
 {
-	FILE *f = fopen(path, "r");
-	bool ok;
+	char buf[64], *e;
 
-	if (!f)
+	if (!sysfs_attr(path, buf, sizeof buf))
 		return false;
-	ok = fscanf(f, "%llx", out) == 1;
-	fclose(f);
-	return ok;
+	*out = strtoull(buf, &e, 16);
+	return e != buf;
 }
 
 /* Region M of /dev/uioN: two mappings of the device file at M * page size. */
@@ -150,7 +148,6 @@ static int
 uio_open(struct bar *bar, const char *args, size_t size)
 {
 	char link[PATH_MAX], real[PATH_MAX], spec[PATH_MAX + 16], via[128];
-	static char via_text[160];
 	struct uio_args u;
 	struct pcidev d;
 	struct stat sb;
@@ -194,8 +191,7 @@ uio_open(struct bar *bar, const char *args, size_t size)
 		return err;
 	snprintf(via, sizeof via, "%s has no maps: the PCI function's resource%u, as "
 	         "uio_pci_generic's docs direct", u.name, u.barno);
-	snprintf(via_text, sizeof via_text, "%s", via);
-	d.via = via_text;
+	d.via = via; /* read by pcidev_map, into the banner */
 	if ((err = pcidev_check(spec, &d, uio_pci_drivers)) != 0)
 		return err;
 	return pcidev_map(bar, &d, false, spec);
