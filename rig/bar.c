@@ -237,6 +237,22 @@ bar_map_view(struct bar *bar, int fd, off_t off, size_t size)
 	return 0;
 }
 
+int
+bar_arg_num(const char *backend, const char *tok, unsigned *out)
+{
+	const char *s = strchr(tok, '=') ? strchr(tok, '=') + 1 : tok;
+	unsigned long n;
+	char *e;
+
+	errno = 0;
+	n = strtoul(s, &e, 10);
+	if (errno || e == s || *e || n > 5 || *s == '-' || *s == '+')
+		return rig_fail(EINVAL, "-bar=%s: %s: %s number is 0 to 5", backend, tok,
+		                tok[0] == 'm' ? "the map" : "the BAR");
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* Map BAR offsets [lo, hi) of fd's BAR at off into a reservation for the whole
  * BAR: view and alias. */
 static int

@@ -238,6 +238,9 @@ bool bar_is_real(const struct bar *bar);
  * the PROT_NONE view between them, so nothing else can sit next to it. */
 int bar_map_view(struct bar *bar, int fd, off_t off, size_t size);
 void bar_unmap_view(struct bar *bar);
+/* For backends: the N of argument tok ("bar=N", "map=N"), 0 to 5; -EINVAL
+ * naming backend otherwise. */
+int bar_arg_num(const char *backend, const char *tok, unsigned *out);
 /* Largest device BAR mapped whole; a larger one gets only the window's pages. */
 #define BAR_MAP_MAX (1ull << 30)
 /*

@@ -50,20 +50,17 @@ pci_quiet(char *fmt, ...)
 static int
 pci_args(const char *args, char *who, size_t whon, unsigned *barno, bool *wc)
 {
-	char buf[256], *tok, *save = NULL, *e;
+	char buf[256], *tok, *save = NULL;
 	bool have_bar = false;
-	unsigned long n;
+	int err;
 
 	*wc = false;
 	who[0] = 0;
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			n = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || n > 5)
-				return rig_fail(EINVAL, "-bar=pci: %s: the BAR number is 0 to 5", tok);
-			*barno = (unsigned)n;
+			if ((err = bar_arg_num("pci", tok, barno)) != 0)
+				return err;
 			have_bar = true;
 		} else if (!strcmp(tok, "wc")) {
 			*wc = true;

@@ -33,22 +33,20 @@ struct uio_args {
 static int
 uio_parse(const char *args, struct uio_args *u)
 {
-	char buf[PATH_MAX + 64], *tok, *save = NULL, *e;
+	char buf[PATH_MAX + 64], *tok, *save = NULL;
 	const char *base;
-	unsigned long n;
+	int err;
 
 	memset(u, 0, sizeof *u);
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "map=", 4) || !strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			n = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || n > 5)
-				return rig_fail(EINVAL, "-bar=uio: %s: a number from 0 to 5", tok);
+			if ((err = bar_arg_num("uio", tok, tok[0] == 'm' ? &u->map : &u->barno)) != 0)
+				return err;
 			if (tok[0] == 'm')
-				u->map = (unsigned)n, u->have_map = true;
+				u->have_map = true;
 			else
-				u->barno = (unsigned)n, u->have_bar = true;
+				u->have_bar = true;
 		} else if (!u->dev[0] && tok[0] == '/') {
 			snprintf(u->dev, sizeof u->dev, "%s", tok);
 		} else {

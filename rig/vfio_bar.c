@@ -49,19 +49,16 @@ vfio_fds_close(struct vfio_state *v)
 static int
 vfio_args(const char *args, char *slot, size_t n, unsigned *barno)
 {
-	char buf[128], *tok, *save = NULL, *e;
-	unsigned long b;
+	char buf[128], *tok, *save = NULL;
 	bool have_bar = false;
+	int err;
 
 	slot[0] = 0;
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			b = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || b > 5)
-				return rig_fail(EINVAL, "-bar=vfio: %s: the BAR number is 0 to 5", tok);
-			*barno = (unsigned)b;
+			if ((err = bar_arg_num("vfio", tok, barno)) != 0)
+				return err;
 			have_bar = true;
 		} else if (!slot[0] && strchr(tok, ':') && strchr(tok, '.')) {
 			snprintf(slot, n, "%s", tok);
