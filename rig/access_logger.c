@@ -99,8 +99,9 @@ static struct {
 	bool stepping;
 	bool tf_was;                    /* trace flag before we set it */
 	uint64_t trap_addr;             /* the address the instruction in hand faulted at */
-	/* on a device, the pages a step opened: one span per access, [lo, hi) */
-	uint64_t open_lo[INSN_MAX_ACCESSES], open_hi[INSN_MAX_ACCESSES];
+	/* on a device, the pages a step opened: up to three spans per access (guard
+	 * before, window, guard after), [lo, hi) */
+	uint64_t open_lo[3 * INSN_MAX_ACCESSES], open_hi[3 * INSN_MAX_ACCESSES];
 	unsigned nopen;
 	struct insn step_insn;          /* the instruction being stepped */
 	size_t step_rec[INSN_MAX_ACCESSES]; /* its records' ring indexes, SIZE_MAX if none */
@@ -596,7 +597,7 @@ step_open(const struct insn *in)
 		uint64_t lo = a->addr > lg.lo ? a->addr : lg.lo;
 		uint64_t hi = a->addr + a->width < lg.hi ? a->addr + a->width : lg.hi;
 
-		if (lo >= hi || lg.nopen + 3 > INSN_MAX_ACCESSES)
+		if (lo >= hi)
 			continue;
 		open_span(lo, hi < lg.view ? hi : lg.view, PROT_READ | PROT_WRITE, in);
 		open_span(lo > wlo ? lo : wlo, hi < whi ? hi : whi, prot, in);

@@ -282,6 +282,13 @@ if [[ -f $WIDE && $(uname -m) == x86_64 ]] && grep -qw xsave /proc/cpuinfo; then
 		expect_true "fence ($st): xsave changed nothing in the file" "changed: $(changed "$D/resource2" "$tmp/cmb.orig")" cmp -s "$D/resource2" "$tmp/cmb.orig"
 		cp "$tmp/cmb.orig" "$D/resource2"
 	done
+	# fxsave's 512 bytes are eight listed pieces, the last two on the next page:
+	# a step opens every one's page
+	expect_exit "step: an fxsave inside the window runs (its eight pieces opened)" 0 $R $PCI -window=0x1000+0x2000 -allow-write \
+		-strategy=step -helper_lib=$WIDE -helper=fxsave-to -len=512 -offset=0x1e80
+	expect_nogrep "step: the fxsave is not stopped" '^! stopped'
+	expect_grep "step: the fxsave's last piece is recorded" '^S 7 0x2040 64 '
+	cp "$tmp/cmb.orig" "$D/resource2"
 	expect_exit "-dry-run: an xsave of unknown extent is stopped too" 1 $R $PCI -window=0x1000+0x1000 -allow-write -dry-run \
 		-helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0
 	expect_grep "-dry-run: the xsave stop is reported" '^! stopped error: stopped before an instruction at 0x1fc0 of unknown extent'
