@@ -75,8 +75,10 @@ const char fuzz_flags_help[] =
 "  -window=OFFSET+LEN     the only BAR bytes the rig and the helper may touch (required);\n"
 "                         requests fall inside it, an access outside it is stopped\n"
 "                         before it is performed and ends the request\n"
-"  -allow-write           let stores reach the device (read-only otherwise: a to-device\n"
-"                         or within request is refused before the helper runs)\n"
+"  -allow-write           let stores reach the device (read-only otherwise: copy_replay\n"
+"                         refuses a to-device or within request before the helper runs;\n"
+"                         copy_fuzzer decodes every input, a to-device one's included,\n"
+"                         to a from-device copy, when the helper has one)\n"
 "  -dry-run               run the helper on a copy of the window (zeros), print what\n"
 "                         would have been issued, touch nothing\n"
 "  -dry-run-read          with -dry-run: fill the copy with the window's bytes, read\n"
@@ -86,6 +88,7 @@ const char fuzz_flags_help[] =
 "  The profile defaults to the mapping's (x86-uc or arm64-device uncached, wc for\n"
 "  ,wc); emulate is refused on a device (step and exec issue the helper's own\n"
 "  instructions). The switches also take =1 / =0 (copy_fuzzer: write -allow-write=1).\n"
+"  copy_fuzzer refuses -fork=/-jobs= with vfio: (one process may hold a VFIO group).\n"
 "Numbers are decimal or 0x-hex; a leading 0 does not make them octal.\n";
 
 struct fuzz_opts *

@@ -107,6 +107,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "; libFuzzer's: -help=1\n");
 		exit(EXIT_USAGE);
 	}
+	/* a VFIO group is opened by one process at a time, and this one opens it
+	 * here: -fork/-jobs workers would all fail to (EBUSY) */
+	for (i = 1; i < *argc; i++)
+		if (!strncmp((*argv)[i], "-bar=vfio:", 10))
+			for (k = 1; k < *argc; k++)
+				if ((!strncmp((*argv)[k], "-fork=", 6) || !strncmp((*argv)[k], "-jobs=", 6)) &&
+				    strcmp((*argv)[k] + 6, "0")) {
+					fprintf(stderr, "copy_fuzzer: %s with -bar=vfio: is refused: this "
+					        "process opens the device's VFIO group, which one process "
+					        "at a time may hold, so every worker would fail to open it "
+					        "(EBUSY); fuzz a vfio device in one process, or use -bar=pci: "
+					        "on the same device\n", (*argv)[k]);
+					exit(EXIT_USAGE);
+				}
 	err = fuzz_init(*argc, *argv, NULL);
 	if (err)
 		exit(err);

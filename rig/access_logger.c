@@ -99,6 +99,11 @@ static struct {
 	/* a single step in flight (between on_segv and on_trap) */
 	bool stepping;
 	bool tf_was;                    /* trace flag before we set it */
+	uint64_t trap_addr;             /* the address the instruction in hand faulted at */
+	/* on a device, the pages a step opened: up to three spans per access (guard
+	 * before, window, guard after), [lo, hi) */
+	uint64_t open_lo[3 * INSN_MAX_ACCESSES], open_hi[3 * INSN_MAX_ACCESSES];
+	unsigned nopen;
 	struct insn step_insn;          /* the instruction being stepped */
 	size_t step_rec[INSN_MAX_ACCESSES]; /* its records' ring indexes, SIZE_MAX if none */
 	uint8_t step_old[INSN_MAX_ACCESSES][MMIO_MAX_WIDTH]; /* store targets before the step */
@@ -225,6 +230,7 @@ model_ask(const struct insn *in, uint64_t seq, uint64_t off, unsigned n, uint64_
 		.off = off, .lanes = lanes & lanes_of(n), .seq = seq, .width = (uint16_t)n,
 		.elem = in->access[0].elem ? in->access[0].elem : (uint8_t)n,
 		.kind = (uint8_t)kind, .cls = in->cls, .phase = (uint8_t)phase,
+		.unsure = in->unsure ? 1 : 0,
 	};
 
 	return lg.model->ops->access(lg.model, &a, buf);
@@ -418,6 +424,48 @@ view_piece(const struct insn_access *a, uint64_t *off, unsigned *n, uint64_t *la
 	return true;
 }
 
+/* The access of in that holds addr (the decoder's accesses cover the fault),
+ * else the first. */
+static const struct insn_access *
+a_covering(const struct insn *in, uint64_t addr)
+{
+	unsigned i;
+
+	for (i = 0; i < in->naccess; i++)
+		if (addr - in->access[i].addr < in->access[i].width)
+			return &in->access[i];
+	return &in->access[0];
+}
+
+/*
+ * On a device, one byte at addr put to the model (the fence) before the CPU
+ * touches it, with `unsure` as struct dev_access has it: the instruction's
+ * extent is unknown (1), or a step touched there what its decoding did not
+ * list (2; 0: a store a read-only step's page protection refused). The fence
+ * stops the request; true if the model let it go on (no fence).
+ */
+static bool
+unsure_ask(const struct insn *in, uint64_t addr, unsigned kind, uint8_t unsure)
+{
+	struct insn_access a = { .addr = addr, .lanes = 1, .width = 1, .elem = 1,
+	                         .kind = (uint8_t)kind };
+	struct dev_access d;
+	struct dev_result res;
+	uint8_t v[MMIO_MAX_WIDTH] = { 0 };
+
+	/* a guard byte's offset lies outside the BAR (below 0 wraps), and so outside
+	 * any window */
+	d = (struct dev_access){ .off = addr - lg.view, .lanes = 1, .seq = lg.n, .width = 1, .elem = 1,
+	                         .kind = (uint8_t)kind, .cls = in->cls, .phase = DEV_BEFORE,
+	                         .unsure = unsure };
+	res = lg.model->ops->access(lg.model, &d, v);
+	if (res.outcome != DEV_FAULT)
+		return true;
+	fault_take(in, &a, &res, addr);
+	fault_deliver();
+	return false;
+}
+
 /* Before the CPU performs the instruction (step, exec): the model may refuse
  * it (the fault is queued, and false returned) or answer a load in place,
  * the bytes it replaces kept for step_end to put back. */
@@ -429,6 +477,8 @@ cpu_before(const struct insn *in)
 	uint64_t off, lanes, seq = lg.n;
 
 	lg.overridden = 0;
+	if (in->unsure && !lg.bar->alias_is_memory)
+		return unsure_ask(in, lg.trap_addr, a_covering(in, lg.trap_addr)->kind, 1);
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
 		struct dev_result res;
@@ -522,6 +572,52 @@ cpu_record(const ucontext_t *uc, const struct insn *in)
 	}
 }
 
+/* mprotect the pages holding [lo, hi) (if any) to prot, and remember them. */
+static void
+open_span(uint64_t lo, uint64_t hi, int prot, const struct insn *in)
+{
+	uint64_t page = bar_guard();
+
+	if (lo >= hi)
+		return;
+	lo &= ~(page - 1);
+	hi = (hi + page - 1) & ~(page - 1);
+	if (mprotect((void *)lo, hi - lo, prot) != 0)
+		die("mprotect could not open the view for a single step", in->pc, lo);
+	lg.open_lo[lg.nopen] = lo;
+	lg.open_hi[lg.nopen++] = hi;
+}
+
+/*
+ * On a device, a step opens only the pages of the instruction's accesses,
+ * their device parts clipped to the window, and a read-only device's only for
+ * reading: a decoder that got the instruction wrong makes it fault (a stop,
+ * on_segv) instead of reaching the device. Guard pages are memory, opened
+ * read-write where an access covers them (the step writes their all-ones).
+ */
+static void
+step_open(const struct insn *in)
+{
+	int prot = lg.bar->read_only ? PROT_READ : PROT_READ | PROT_WRITE;
+	uint64_t vend = lg.view + lg.size, wlo = lg.view + lg.bar->win_lo;
+	uint64_t whi = lg.view + lg.bar->win_hi;
+	unsigned i;
+
+	lg.nopen = 0;
+	lg.closed = false;
+	for (i = 0; i < in->naccess; i++) {
+		const struct insn_access *a = &in->access[i];
+		uint64_t lo = a->addr > lg.lo ? a->addr : lg.lo;
+		uint64_t hi = a->addr + a->width < lg.hi ? a->addr + a->width : lg.hi;
+
+		if (lo >= hi)
+			continue;
+		open_span(lo, hi < lg.view ? hi : lg.view, PROT_READ | PROT_WRITE, in);
+		open_span(lo > wlo ? lo : wlo, hi < whi ? hi : whi, prot, in);
+		open_span(lo > vend ? lo : vend, hi, PROT_READ | PROT_WRITE, in);
+	}
+}
+
 static void
 step_begin(ucontext_t *uc, const struct insn *in)
 {
@@ -529,7 +625,10 @@ step_begin(ucontext_t *uc, const struct insn *in)
 
 	if (!cpu_before(in))
 		return;
-	view_protect(PROT_READ | PROT_WRITE, in);
+	if (lg.bar->alias_is_memory)
+		view_protect(PROT_READ | PROT_WRITE, in);
+	else
+		step_open(in);
 	/* guard bytes read all-ones under step as under emulate */
 	for (i = 0; i < in->naccess; i++) {
 		const struct insn_access *a = &in->access[i];
@@ -655,6 +754,30 @@ unexecuted(ucontext_t *uc, struct insn *in)
 static void handle_access(ucontext_t *uc, uint64_t addr, enum log_strategy strategy);
 
 /*
+ * On a device, the instruction being stepped faulted at addr: on a page the
+ * step opened for reading only, so a store to a read-only device, or on one
+ * it did not open, so a byte its decoding did not list. The step is called
+ * off (the view closed, the trace flag put back) and the fence stops the
+ * request; false if the model let it go on (no fence), which the caller
+ * cannot handle.
+ */
+static bool
+step_stop(ucontext_t *uc, uint64_t addr)
+{
+	bool opened = false;
+	unsigned i;
+
+	for (i = 0; i < lg.nopen; i++)
+		opened |= addr >= lg.open_lo[i] && addr < lg.open_hi[i];
+	view_protect(PROT_NONE, &lg.step_insn);
+	lg.arch->set_step(uc, lg.tf_was);
+	lg.stepping = false;
+	if (opened && lg.bar->read_only)
+		return !unsure_ask(&lg.step_insn, addr, MMIO_STORE, 0);
+	return !unsure_ask(&lg.step_insn, addr, MMIO_LOAD, 2);
+}
+
+/*
  * Under translate, a fault comes from a translated instruction the inline
  * check left alone (a site: handled as the original instruction at its own
  * pc, then pc moved back into the cache), or from native code: the helper
@@ -720,9 +843,13 @@ on_segv(int sig, siginfo_t *si, void *ctx)
 		errno = saved;
 		return;
 	}
-	if (lg.stepping)
+	if (lg.stepping && (lg.bar->alias_is_memory || !step_stop(uc, addr)))
 		die("fault inside the armed view while single-stepping an instruction",
 		    lg.step_insn.pc, addr);
+	if (lg.stepping) {
+		errno = saved;
+		return;
+	}
 	lg.faults++;
 	if (lg.strategy == LOG_TRANSLATE)
 		translate_fault(uc, addr);
@@ -738,6 +865,7 @@ handle_access(ucontext_t *uc, uint64_t addr, enum log_strategy strategy)
 	struct insn in;
 	unsigned i;
 
+	lg.trap_addr = addr;
 	lg.arch->decode(uc, addr, &in);
 	if (in.len && in.naccess == 0) {
 		/* decoded, and no data access (clflush and friends): nothing to record */

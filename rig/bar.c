@@ -10,6 +10,7 @@
  * backend is adding a file with one struct bar_ops and a line below.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -114,6 +115,12 @@ common_args(struct bar *bar, const char *args, char *own, size_t ownn, bool *ro,
 int
 bar_open(struct bar *bar, const char *spec, size_t size)
 {
+	return bar_open_flags(bar, spec, size, 0);
+}
+
+int
+bar_open_flags(struct bar *bar, const char *spec, size_t size, unsigned flags)
+{
 	const struct bar_ops *const *b;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), n;
 	const char *colon, *args;
@@ -145,6 +152,8 @@ bar_open(struct bar *bar, const char *spec, size_t size)
 	if (size % page || size > (1u << 30))
 		return rig_fail(EINVAL, "BAR size %zu is not a multiple of the page size (%zu) "
 		                "between %zu and 1 GiB", size, page, page);
+	bar->open_ro = (flags & BAR_OPEN_RO) || ro;
+	bar->open_describe = (flags & BAR_OPEN_DESCRIBE) != 0;
 	if ((err = (*b)->open(bar, own[0] ? own : NULL, size)) != 0) {
 		bar->ops = NULL;
 		return err;
@@ -158,6 +167,8 @@ bar_open(struct bar *bar, const char *spec, size_t size)
 	bar->read_only |= ro;
 	return 0;
 }
+
+static int map_range(struct bar *bar, int fd, off_t off, uint64_t lo, uint64_t hi);
 
 int
 bar_set_window(struct bar *bar, uint64_t lo, uint64_t hi, const char *what)
@@ -173,6 +184,17 @@ bar_set_window(struct bar *bar, uint64_t lo, uint64_t hi, const char *what)
 	bar->win_lo = lo;
 	bar->win_hi = hi;
 	bar->win_given = true;
+	if (bar->defer_fd > 0) {
+		uint64_t page = bar_guard();
+		int err, fd = bar->defer_fd - 1;
+
+		/* a BAR too large to map whole: the window's pages, now that it is known */
+		bar->defer_fd = 0;
+		err = map_range(bar, fd, bar->defer_off, lo & ~(page - 1),
+		                (hi + page - 1) & ~(page - 1));
+		close(fd);
+		return err;
+	}
 	return 0;
 }
 
@@ -213,6 +235,87 @@ bar_map_view(struct bar *bar, int fd, off_t off, size_t size)
 	bar->reserve_size = size + 2 * g;
 	bar->view = view;
 	return 0;
+}
+
+int
+bar_arg_num(const char *backend, const char *tok, unsigned *out)
+{
+	const char *s = strchr(tok, '=') ? strchr(tok, '=') + 1 : tok;
+	unsigned long n;
+	char *e;
+
+	errno = 0;
+	n = strtoul(s, &e, 10);
+	if (errno || e == s || *e || n > 5 || *s == '-' || *s == '+')
+		return rig_fail(EINVAL, "-bar=%s: %s: %s number is 0 to 5", backend, tok,
+		                tok[0] == 'm' ? "the map" : "the BAR");
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Map BAR offsets [lo, hi) of fd's BAR at off into a reservation for the whole
+ * BAR: view and alias. */
+static int
+map_range(struct bar *bar, int fd, off_t off, uint64_t lo, uint64_t hi)
+{
+	size_t g = bar_guard();
+	uint8_t *res, *alias;
+	int err;
+
+	res = mmap(NULL, bar->size + 2 * g, PROT_NONE,
+	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (res == MAP_FAILED)
+		return rig_fail(errno, "reserving %zu bytes for the BAR view: %s",
+		                bar->size + 2 * g, strerror(errno));
+	if (mmap(res + g + lo, hi - lo, PROT_NONE, MAP_SHARED | MAP_FIXED, fd,
+	         off + (off_t)lo) == MAP_FAILED) {
+		err = errno;
+		munmap(res, bar->size + 2 * g);
+		return rig_fail(err, "mapping the BAR view (%llu bytes at file offset %lld): %s",
+		                (unsigned long long)(hi - lo), (long long)(off + (off_t)lo),
+		                strerror(err));
+	}
+	alias = mmap(NULL, hi - lo, PROT_READ | (bar->open_ro ? 0 : PROT_WRITE), MAP_SHARED, fd,
+	             off + (off_t)lo);
+	if (alias == MAP_FAILED) {
+		err = errno;
+		munmap(res, bar->size + 2 * g);
+		return rig_fail(err, "mapping the BAR for the rig (%llu bytes at file offset %lld): "
+		                "%s", (unsigned long long)(hi - lo), (long long)(off + (off_t)lo),
+		                strerror(err));
+	}
+	bar->reserve = res;
+	bar->reserve_size = bar->size + 2 * g;
+	bar->view = res + g;
+	/* only [lo, hi) of it is ever addressed: the window lies inside */
+	bar->alias = (uint8_t *)((uintptr_t)alias - lo);
+	bar->map_lo = lo;
+	bar->map_hi = hi;
+	return 0;
+}
+
+int
+bar_map_device(struct bar *bar, int fd, off_t off, uint64_t size)
+{
+	bar->size = size;
+	if (size <= BAR_MAP_MAX)
+		return map_range(bar, fd, off, 0, size);
+	if ((bar->defer_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0) + 1) <= 0)
+		return rig_fail(errno, "keeping the BAR's file open: %s", strerror(errno));
+	bar->defer_off = off;
+	return 0;
+}
+
+void
+bar_unmap_device(struct bar *bar)
+{
+	if (bar->alias && bar->map_hi > bar->map_lo)
+		munmap((void *)((uintptr_t)bar->alias + bar->map_lo), bar->map_hi - bar->map_lo);
+	bar->alias = NULL;
+	bar_unmap_view(bar);
+	if (bar->defer_fd > 0)
+		close(bar->defer_fd - 1);
+	bar->defer_fd = 0;
 }
 
 void

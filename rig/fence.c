@@ -11,6 +11,13 @@
  * it, and the helper does not run on. Guard-page accesses never reach a
  * model and never reach the device (access_logger.c).
  *
+ * The fence judges what the decoder says an instruction accesses. Where the
+ * decoder knows it cannot say (undecodable, the xsave family, an operand too
+ * wide to list: the access is flagged unsure), the fence stops the
+ * instruction outright; a step on a device opens only the pages of the listed
+ * accesses, so a decoding that is wrong without knowing it faults there, and
+ * that fault comes here flagged too (access_logger.c, step_stop).
+ *
  * Execution context: fence_access runs inside the access logger's fault
  * handler: no allocation, no stdio, no locks; it writes only its own state,
  * which rig_run reads after the helper.
@@ -41,7 +48,7 @@ fence_access(struct devmodel *m, const struct dev_access *a, uint8_t *buf)
 	struct fence *f = m->priv;
 
 	if (a->phase != DEV_AFTER && !f->stopped &&
-	    (outside(f, a) || (f->read_only && a->kind == MMIO_STORE))) {
+	    (a->unsure || outside(f, a) || (f->read_only && a->kind == MMIO_STORE))) {
 		f->stopped = true;
 		f->at = *a;
 		return (struct dev_result){ .outcome = DEV_FAULT, .signo = SIGXCPU,
@@ -100,7 +107,23 @@ fence_text(char *buf, size_t n, const struct fence *f)
 {
 	const struct dev_access *a = &f->at;
 
-	if (a->kind == MMIO_STORE && !outside(f, a))
+	/* a guard byte before the view has a negative offset */
+	bool neg = (int64_t)a->off < 0;
+	unsigned long long off = neg ? -a->off : a->off;
+
+	if (a->unsure == 1)
+		snprintf(buf, n, "stopped before an instruction at %s0x%llx of unknown extent "
+		         "(undecodable, the xsave family, or an operand too wide to list), which "
+		         "might reach outside the window 0x%llx-0x%llx; it was not performed",
+		         neg ? "-" : "", off,
+		         (unsigned long long)f->lo, (unsigned long long)f->hi);
+	else if (a->unsure)
+		snprintf(buf, n, "stopped the instruction being stepped when it reached %s0x%llx, "
+		         "a byte its decoding did not list (%s the window 0x%llx-0x%llx; the step "
+		         "had opened only the listed accesses' pages): that byte was not reached",
+		         neg ? "-" : "", off, outside(f, a) ? "outside" : "inside",
+		         (unsigned long long)f->lo, (unsigned long long)f->hi);
+	else if (a->kind == MMIO_STORE && !outside(f, a))
 		snprintf(buf, n, "stopped before a %u-byte store at 0x%llx: the device is "
 		         "read-only here (-allow-write lets stores through); it was not performed",
 		         a->width, (unsigned long long)a->off);

@@ -49,6 +49,9 @@ struct dev_access {
 	uint8_t kind;     /* enum mmio_kind */
 	uint8_t cls;      /* enum mmio_class */
 	uint8_t phase;    /* enum dev_phase */
+	uint8_t unsure;   /* the instruction's extent is unknown (struct insn's unsure), or
+	                     it touched what its decoding did not list: a device's fence
+	                     stops it */
 };
 
 /* What the model made of an access. */
@@ -183,6 +186,14 @@ struct bar {
 	size_t size;                 /* bytes in the BAR, a multiple of the page size */
 	uint64_t win_lo, win_hi;     /* the window: BAR offsets [lo, hi) the rig may touch */
 	bool read_only;              /* requests that store to the BAR are refused */
+	bool open_ro;                /* for the backend's open: no store will be let through
+	                                (a device without -allow-write, or ro), so open the
+	                                device's file for reading only where it can */
+	bool open_describe;          /* for the backend's open: -dry-run, nothing will be
+	                                accessed; a backend whose opening acts on the device
+	                                (vfio: the device fd resets the function) only
+	                                describes it: size, banner, profile; view and alias
+	                                NULL */
 	bool alias_is_memory;        /* the alias is plain memory: the rig may paint and
 	                                compare it; false for a device */
 	bool win_given;              /* the window was asked for (window=, rig_config) */
@@ -191,6 +202,10 @@ struct bar {
 	const char *profile;         /* the profile the mapping's memory type calls for,
 	                                NULL if none (the tools' default) */
 	void *priv;                  /* backend state */
+	uint64_t map_lo, map_hi;     /* a device: the BAR offsets mapped (page-aligned) */
+	int defer_fd;                /* a device over BAR_MAP_MAX before its window: its fd
+	                                (+1: 0 means none), mapped by bar_set_window */
+	off_t defer_off;             /* and the BAR's offset in it */
 	void *reserve;               /* the view's reservation: a guard page each side */
 	size_t reserve_size;         /* bytes of it */
 };
@@ -206,6 +221,13 @@ size_t bar_guard(void);
  * (0 = BAR_DEFAULT_SIZE); a device has its own.
  */
 int bar_open(struct bar *bar, const char *spec, size_t size);
+/* bar_open with flags: BAR_OPEN_RO, the rig will let no store through (a
+ * device's backend opens its file O_RDONLY where it can, so that the kernel
+ * refuses any writable mapping of it); BAR_OPEN_DESCRIBE, a dry run (see
+ * struct bar's open_describe). */
+#define BAR_OPEN_RO 1u
+#define BAR_OPEN_DESCRIBE 2u
+int bar_open_flags(struct bar *bar, const char *spec, size_t size, unsigned flags);
 void bar_close(struct bar *bar);
 /* Restrict the rig and its requests to BAR offsets [lo, hi); -ERANGE, naming
  * `what` (the flag it came from), if that is empty or leaves the BAR. */
@@ -216,6 +238,20 @@ bool bar_is_real(const struct bar *bar);
  * the PROT_NONE view between them, so nothing else can sit next to it. */
 int bar_map_view(struct bar *bar, int fd, off_t off, size_t size);
 void bar_unmap_view(struct bar *bar);
+/* For backends: the N of argument tok ("bar=N", "map=N"), 0 to 5; -EINVAL
+ * naming backend otherwise. */
+int bar_arg_num(const char *backend, const char *tok, unsigned *out);
+/* Largest device BAR mapped whole; a larger one gets only the window's pages. */
+#define BAR_MAP_MAX (1ull << 30)
+/*
+ * For device backends: the BAR is fd's [off, off+size) (size a page multiple):
+ * view and alias (read-only if open_ro) of all of it, or, over BAR_MAP_MAX,
+ * of the window's pages only, mapped when bar_set_window gives the window (fd
+ * is dup'ed until then; the rest of the view's reservation stays unmapped,
+ * PROT_NONE, and traps like the rest of the view). The caller closes fd.
+ */
+int bar_map_device(struct bar *bar, int fd, off_t off, uint64_t size);
+void bar_unmap_device(struct bar *bar);
 
 /* ---- PCI devices through sysfs (pcidev.c) -------------------------------- */
 
@@ -238,6 +274,8 @@ struct pcidev_state {
 
 /* Where sysfs is: MMIORIG_SYSFS (a fake tree, for tests) or /sys. */
 const char *sysfs_root(void);
+/* Read a one-line sysfs attribute into buf (newline dropped); false if absent. */
+bool sysfs_attr(const char *path, char *buf, size_t n);
 /* The driver bound to slot (the basename of its driver link), "" if none. */
 void pcidev_driver(const char *slot, char *out, size_t n);
 /* Fill d from slot's sysfs files (vendor, device, resource, driver), without names. */
@@ -250,6 +288,10 @@ void pcidev_names(struct pcidev *d);
 /* Refuse what cannot or must not be mapped: no such BAR, an I/O-port BAR, a driver
  * not in the NULL-terminated list ("" = none bound); spec is -bar='s, for messages. */
 int pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers);
+/* For a function bound to vfio-pci: 0 unless another process (a VM's QEMU)
+ * holds its VFIO group, which opening /dev/vfio/G then refuses with EBUSY
+ * (opening a group, closed at once, does not touch the device). */
+int pcidev_vfio_free(const char *spec, const struct pcidev *d);
 /* Map resourceN (or resourceN_wc) as the view and the alias; sets the size, the
  * banner and the default profile. Errors name the file and what to do. */
 int pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec);
@@ -344,6 +386,10 @@ struct insn {
 	uint8_t flags;                                /* MMIO_REC_* */
 	uint8_t naccess;                              /* entries used in access */
 	bool can_emulate;                             /* the executor can perform it */
+	bool unsure;                                  /* access[] may not be all it touches:
+	                                                 undecodable, an operand too wide to
+	                                                 list, the xsave family (TRUNC); on a
+	                                                 device it is stopped, not run */
 	struct insn_access access[INSN_MAX_ACCESSES]; /* in the order the CPU performs them */
 	const void *tmpl;                             /* architecture-private decoding */
 };
@@ -523,6 +569,10 @@ struct rig {
 	bool dry_run;                 /* the BAR is a mock copy of the device's window */
 	bool save_window;             /* the window is read before and written back after */
 	uint8_t *saved;               /* its bytes, while save_window */
+	bool saved_held;              /* saved holds a request's window not yet written
+	                                 back (the time limit may jump past rig_run's put) */
+	char unusable[200];           /* on a device: why no further request may run (a
+	                                 routine mapped memory over the view), "" if none */
 	struct bar device;            /* dry run: the device itself, kept for the banner */
 	char banner[PATH_MAX + 2048]; /* rig_banner's text */
 	struct dev_damage damage[DEV_MAX_DAMAGE]; /* the last request's */

@@ -53,6 +53,7 @@ mock_open(struct bar *bar, const char *args, size_t size)
 	}
 	bar->alias = alias;
 	bar->size = size;
+	bar->map_hi = size; /* all of it is mapped */
 	bar->alias_is_memory = !device;
 	return 0;
 }

@@ -50,20 +50,17 @@ pci_quiet(char *fmt, ...)
 static int
 pci_args(const char *args, char *who, size_t whon, unsigned *barno, bool *wc)
 {
-	char buf[256], *tok, *save = NULL, *e;
+	char buf[256], *tok, *save = NULL;
 	bool have_bar = false;
-	unsigned long n;
+	int err;
 
 	*wc = false;
 	who[0] = 0;
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			n = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || n > 5)
-				return rig_fail(EINVAL, "-bar=pci: %s: the BAR number is 0 to 5", tok);
-			*barno = (unsigned)n;
+			if ((err = bar_arg_num("pci", tok, barno)) != 0)
+				return err;
 			have_bar = true;
 		} else if (!strcmp(tok, "wc")) {
 			*wc = true;
@@ -129,12 +126,6 @@ pci_find(struct pci_access *pacc, const char *who, unsigned barno, struct pcidev
 	d->prefetch = hit->base_addr[barno] & PCI_BASE_ADDRESS_MEM_PREFETCH;
 	d->mem64 = (hit->base_addr[barno] & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
 	           PCI_BASE_ADDRESS_MEM_TYPE_64;
-	/* the upper half of a 64-bit BAR is no BAR of its own */
-	if (barno > 0 && !hit->size[barno] && hit->size[barno - 1] &&
-	    (hit->base_addr[barno - 1] & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
-	    PCI_BASE_ADDRESS_MEM_TYPE_64)
-		return rig_fail(ENODEV, "-bar=pci:%s: BAR %u is the upper half of 64-bit BAR %u; "
-		                "use bar=%u", who, barno, barno - 1, barno - 1);
 	name = pci_get_string_property(hit, PCI_FILL_DRIVER);
 	snprintf(d->driver, sizeof d->driver, "%s", name ? name : "");
 	name = pci_lookup_name(pacc, d->names, sizeof d->names,
@@ -188,6 +179,8 @@ pci_open(struct bar *bar, const char *args, size_t size)
 		return err;
 	d.via = "found by libpci";
 	if ((err = pcidev_check(spec, &d, pci_drivers)) != 0)
+		return err;
+	if (!strcmp(d.driver, "vfio-pci") && (err = pcidev_vfio_free(spec, &d)) != 0)
 		return err;
 	return pcidev_map(bar, &d, wc, spec);
 }

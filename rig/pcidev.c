@@ -42,9 +42,8 @@ sysfs_root(void)
 	return r && *r ? r : "/sys";
 }
 
-/* Read a one-line sysfs attribute into buf (newline dropped); false if absent. */
-static bool
-attr_read(const char *path, char *buf, size_t n)
+bool
+sysfs_attr(const char *path, char *buf, size_t n)
 {
 	FILE *f = fopen(path, "r");
 	bool ok;
@@ -89,10 +88,10 @@ pcidev_from_sysfs(struct pcidev *d, const char *slot, unsigned barno)
 	d->barno = barno;
 	snprintf(dir, sizeof dir, "%s/bus/pci/devices/%s", sysfs_root(), slot);
 	snprintf(path, sizeof path, "%s/vendor", dir);
-	if (attr_read(path, line, sizeof line))
+	if (sysfs_attr(path, line, sizeof line))
 		d->vendor = (unsigned)strtoul(line, NULL, 16);
 	snprintf(path, sizeof path, "%s/device", dir);
-	if (attr_read(path, line, sizeof line))
+	if (sysfs_attr(path, line, sizeof line))
 		d->device = (unsigned)strtoul(line, NULL, 16);
 	snprintf(path, sizeof path, "%s/resource", dir);
 	if (!(f = fopen(path, "r")))
@@ -163,9 +162,17 @@ pcidev_check(const char *spec, const struct pcidev *d, const char *const *driver
 	if (d->barno > 5)
 		return rig_fail(EINVAL, "-bar=%s: bar=%u: a PCI function has BARs 0 to 5", spec,
 		                d->barno);
-	if (d->size == 0)
+	if (d->size == 0) {
+		struct pcidev prev;
+
+		/* the upper half of a 64-bit BAR is no BAR of its own */
+		if (d->barno > 0 && pcidev_from_sysfs(&prev, d->slot, d->barno - 1) == 0 &&
+		    prev.size && prev.mem64)
+			return rig_fail(ENODEV, "-bar=%s: BAR %u is the upper half of 64-bit BAR %u; "
+			                "use bar=%u", spec, d->barno, d->barno - 1, d->barno - 1);
 		return rig_fail(ENODEV, "-bar=%s: %s has no BAR %u (lspci -v -s %s lists its "
 		                "regions)", spec, d->slot, d->barno, d->slot);
+	}
 	if (d->io)
 		return rig_fail(ENODEV, "-bar=%s: BAR %u of %s is an I/O-port BAR; only memory "
 		                "BARs can be mapped (the kernel refuses mmap of an I/O resource "
@@ -186,6 +193,31 @@ pcidev_check(const char *spec, const struct pcidev *d, const char *const *driver
 	                "the device; allowed: %s. Unbind it first, e.g. scripts/bind-uio %s%s "
 	                "(scripts/bind-uio --restore %s puts '%s' back)", spec, d->slot,
 	                d->driver, list, opt, d->slot, d->slot, d->driver);
+}
+
+int
+pcidev_vfio_free(const char *spec, const struct pcidev *d)
+{
+	char path[PATH_MAX], link[PATH_MAX], dev[64];
+	const char *base;
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/iommu_group", sysfs_root(), d->slot);
+	if ((k = readlink(path, link, sizeof link - 1)) < 0)
+		return 0; /* no group: VFIO cannot be using it */
+	link[k] = 0;
+	base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	snprintf(dev, sizeof dev, "/dev/vfio/%.32s", base);
+	if ((fd = open(dev, O_RDWR | O_CLOEXEC)) >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EBUSY)
+		return 0; /* no VFIO device node, or none of ours to open: nobody holds it */
+	return rig_fail(EBUSY, "-bar=%s: %s is bound to vfio-pci and another process holds its "
+	                "VFIO group (%s is busy): a virtual machine may be driving it; stop "
+	                "that process first (fuser -v %s names it)", spec, d->slot, dev, dev);
 }
 
 /* The message for a failed open or mmap of a resource file, by errno. */
@@ -220,7 +252,6 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	char path[PATH_MAX], sz[32];
 	struct pcidev_state *st;
-	void *alias;
 	int fd, err, cmd;
 
 	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/resource%u%s", sysfs_root(), d->slot,
@@ -237,30 +268,21 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 		                "write-combined mapping (resourceN_wc) only for prefetchable "
 		                "memory BARs, and BAR %u is %sprefetchable; drop ',wc'", spec, path,
 		                d->barno, d->prefetch ? "" : "not ");
-	if (d->size % page || d->size > (1ull << 30))
+	if (d->size % page)
 		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
-		                "a multiple of the page size (%zu) up to 1 GiB", spec, d->barno,
+		                "a multiple of the page size (%zu)", spec, d->barno,
 		                (unsigned long long)d->size, page);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+	/* read-only: the kernel then refuses a writable mapping, whatever the rig does */
+	if ((fd = open(path, (bar->open_ro ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		return map_fail(errno, path, "cannot open");
-	if ((err = bar_map_view(bar, fd, 0, d->size)) != 0) {
-		close(fd);
+	err = bar_map_device(bar, fd, 0, d->size);
+	close(fd); /* the mappings (or bar_map_device's copy) keep the BAR */
+	if (err)
 		return map_fail(-err, path, "cannot map");
-	}
-	alias = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	err = errno;
-	close(fd); /* the mappings keep the BAR */
-	if (alias == MAP_FAILED) {
-		bar_unmap_view(bar);
-		return map_fail(err, path, "cannot map (the rig's own mapping of)");
-	}
 	if (!(st = calloc(1, sizeof *st))) {
-		munmap(alias, d->size);
-		bar_unmap_view(bar);
+		bar_unmap_device(bar);
 		return rig_fail(ENOMEM, "allocating the device description");
 	}
-	bar->alias = alias;
-	bar->size = d->size;
 	bar->alias_is_memory = false;
 	bar->priv = st;
 	/* the memory type the mapping gives, as the profiles name them */
@@ -273,11 +295,12 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	snprintf(st->banner, sizeof st->banner,
 	         "device %s [%04x:%04x]%s%s\n"
 	         "  BAR %u: %s (%llu bytes), %s-bit, %sprefetchable; driver %s%s%s\n"
-	         "  mapping %s (%s), default profile %s\n",
+	         "  mapping %s (%s), default profile %s%s\n",
 	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno, sz,
 	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
 	         d->driver[0] ? d->driver : "none", d->via ? "; " : "", d->via ? d->via : "",
-	         path, wc ? "write-combined" : "uncached", bar->profile);
+	         path, wc ? "write-combined" : "uncached", bar->profile,
+	         d->size > BAR_MAP_MAX ? "; over 1 GiB: only the window's pages are mapped" : "");
 	bar->banner = st->banner;
 	return 0;
 }
@@ -285,9 +308,7 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 void
 pcidev_unmap(struct bar *bar)
 {
-	bar_unmap_view(bar);
-	if (bar->alias)
-		munmap(bar->alias, bar->size);
+	bar_unmap_device(bar);
 	free(bar->priv);
 	bar->priv = NULL;
 }

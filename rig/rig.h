@@ -280,7 +280,7 @@ struct check_input {
 	/* a real device's access the fence stopped (outside the window, or a store to
 	 * a read-only device): not performed, and the helper ended there */
 	bool stopped;
-	char stop_why[200];               /* one sentence: which access, why */
+	char stop_why[320];               /* one sentence: which access, why */
 	/* a fault signal that ended the helper (rig_catch_signals) */
 	bool signalled;
 	int signo, si_code;

@@ -74,7 +74,8 @@ device_setup(struct rig *rig, const struct rig_config *cfg)
 		                "single-stepped) or -strategy=exec (the same instruction run on the "
 		                "rig's mapping)", name);
 	/* a read-only device's mapping takes no store, whoever issues it */
-	if (b->read_only && mprotect(b->alias, b->size, PROT_READ) != 0)
+	if (b->read_only && b->map_hi > b->map_lo &&
+	    mprotect(b->alias + b->map_lo, b->map_hi - b->map_lo, PROT_READ) != 0)
 		return rig_fail(errno, "making the rig's mapping of the device read-only: %s",
 		                strerror(errno));
 	return 0;
@@ -110,6 +111,10 @@ dry_run_setup(struct rig *rig, const struct rig_config *cfg)
 	struct bar *dev = &rig->device;
 	int err;
 
+	if (rig->bar.size > BAR_MAP_MAX)
+		return rig_fail(ENOTSUP, "-dry-run: the BAR is %zu bytes, and the dry run's memory "
+		                "copy of it holds at most 1 GiB; run without -dry-run (the device "
+		                "is read-only unless -allow-write)", rig->bar.size);
 	rig->device = rig->bar;
 	memset(&rig->bar, 0, sizeof rig->bar);
 	snprintf(rig->banner, sizeof rig->banner, "%s", dev->banner ? dev->banner : "");
@@ -149,7 +154,13 @@ rig_open(struct rig **out, const struct rig_config *cfg)
 		return err;
 	if (!(rig = calloc(1, sizeof *rig)))
 		return rig_fail(ENOMEM, "allocating the rig");
-	if ((err = bar_open(&rig->bar, cfg->bar, cfg->bar_size)) != 0) {
+	/* without -allow-write a device is opened for reading only; a dry run that reads
+	 * nothing only describes a device whose opening would act on it (the mock
+	 * ignores both) */
+	if ((err = bar_open_flags(&rig->bar, cfg->bar, cfg->bar_size,
+	                          (cfg->allow_write ? 0 : BAR_OPEN_RO) |
+	                          (cfg->dry_run && !cfg->dry_run_read ? BAR_OPEN_DESCRIBE : 0)))
+	    != 0) {
 		free(rig);
 		return err;
 	}
@@ -258,6 +269,13 @@ banner_finish(struct rig *rig)
 	const struct bar *b = &rig->bar;
 	size_t n = strlen(rig->banner);
 
+	/* a fake tree answers the driver and Memory Space checks instead of the kernel */
+	if ((rig->dry_run || strcmp(rig->bar.ops->name, "mock")) && strcmp(sysfs_root(), "/sys"))
+		n += (size_t)snprintf(rig->banner + n, sizeof rig->banner - n,
+		                      "  sysfs read from %s (MMIORIG_SYSFS), not /sys: the driver and "
+		                      "Memory Space checks trust that tree\n", sysfs_root());
+	if (n >= sizeof rig->banner)
+		n = sizeof rig->banner - 1;
 	snprintf(rig->banner + n, sizeof rig->banner - n,
 	         "  window 0x%llx-0x%llx (%llu bytes): nothing outside it is accessed\n"
 	         "  %s%s\n",
@@ -432,6 +450,7 @@ catcher_uninstall(void)
 }
 
 static int view_restore(struct rig *rig);
+static void device_view_check(struct rig *rig);
 
 void
 rig_abandon(struct rig *rig)
@@ -441,6 +460,14 @@ rig_abandon(struct rig *rig)
 	/* a routine stopped by the time limit may have mapped over the view */
 	if (rig && rig->bar.alias_is_memory && rig->faults.budget)
 		view_restore(rig);
+	if (rig && !rig->bar.alias_is_memory && rig->faults.budget)
+		device_view_check(rig);
+	/* the time limit jumped out of rig_run between -save-window's save and its
+	 * write-back: write it back here */
+	if (rig && rig->saved_held) {
+		put(&rig->bar, rig->bar.win_lo, rig->bar.win_hi, rig->saved);
+		rig->saved_held = false;
+	}
 }
 
 enum run_outcome
@@ -469,6 +496,8 @@ rig_validate(const struct rig *rig, const struct mmio_request *q)
 
 	if (!q->helper)
 		return rig_fail(EINVAL, "request without a helper");
+	if (rig->unusable[0])
+		return rig_fail(EIO, "%s", rig->unusable);
 	if ((unsigned)q->dir >= MMIO_NDIR)
 		return rig_fail(EINVAL, "direction %d out of range", (int)q->dir);
 	if (q->len > MMIO_REQ_MAX_LEN)
@@ -537,60 +566,47 @@ bar_before(const struct mmio_request *q, uint64_t off)
 	return bar_after(q, off);
 }
 
-/* Write [lo, hi) of the BAR with what it must hold before the request, in
- * naturally aligned 8-byte accesses (single bytes at unaligned ends). */
+/* [lo, hi) of the BAR read into buf or written from it (buf holds hi - lo
+ * bytes), in naturally aligned 8-byte accesses, single bytes at unaligned ends. */
 static void
-paint(struct bar *b, const struct mmio_request *q, uint64_t lo, uint64_t hi)
+io_span(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *buf, bool store)
 {
-	uint8_t v[8];
 	uint64_t o = lo;
-	unsigned i;
+	unsigned w;
 
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			for (i = 0; i < 8; i++)
-				v[i] = bar_before(q, o + i);
-			bar_io_write(b, o, 8, 0xff, v);
-			o += 8;
-		} else {
-			v[0] = bar_before(q, o);
-			bar_io_write(b, o, 1, 1, v);
-			o++;
-		}
+	for (; o < hi; o += w) {
+		w = o % 8 == 0 && o + 8 <= hi ? 8 : 1;
+		if (store)
+			bar_io_write(b, o, w, w == 8 ? 0xff : 1, buf + (o - lo));
+		else
+			bar_io_read(b, o, w, w == 8 ? 0xff : 1, buf + (o - lo));
 	}
 }
 
-/* Read [lo, hi) back in the same accesses, into out (which holds hi - lo bytes). */
 static void
 fetch(struct bar *b, uint64_t lo, uint64_t hi, uint8_t *out)
 {
-	uint64_t o = lo;
-
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			bar_io_read(b, o, 8, 0xff, out + (o - lo));
-			o += 8;
-		} else {
-			bar_io_read(b, o, 1, 1, out + (o - lo));
-			o++;
-		}
-	}
+	io_span(b, lo, hi, out, false);
 }
 
 static void
 put(struct bar *b, uint64_t lo, uint64_t hi, const uint8_t *in)
 {
-	uint64_t o = lo;
+	/* a store never writes into buf: the cast only shares the walk */
+	io_span(b, lo, hi, (uint8_t *)in, true);
+}
 
-	while (o < hi) {
-		if (o % 8 == 0 && o + 8 <= hi) {
-			bar_io_write(b, o, 8, 0xff, in + (o - lo));
-			o += 8;
-		} else {
-			bar_io_write(b, o, 1, 1, in + (o - lo));
-			o++;
-		}
-	}
+/* Write [lo, hi) of the BAR (a paint_span: at most a request and its margins)
+ * with what it must hold before the request. */
+static void
+paint(struct bar *b, const struct mmio_request *q, uint64_t lo, uint64_t hi)
+{
+	static uint8_t v[MMIO_REQ_MAX_LEN + 2 * PAINT_MARGIN];
+	uint64_t o;
+
+	for (o = lo; o < hi; o++)
+		v[o - lo] = bar_before(q, o);
+	put(b, lo, hi, v);
 }
 
 static void
@@ -667,6 +683,39 @@ view_restore(struct rig *rig)
 		return rig_fail(errno, "restoring the BAR view after a device routine: %s",
 		                strerror(errno));
 	return 0;
+}
+
+/*
+ * On a device, after a routine that may have handled a removal's SIGBUS as
+ * SPDK does (mapping anonymous memory over the BAR): the mock's trick of
+ * view_restore cannot put the device back (mremap does not duplicate a
+ * device's PFN mapping, and its fd is closed), so if the view is no longer
+ * one file mapping, later requests would run on plain memory, untraced: the
+ * rig is marked unusable and refuses them with the reason.
+ */
+static void
+device_view_check(struct rig *rig)
+{
+	const struct bar *b = &rig->bar;
+	unsigned long lo, hi, v = (unsigned long)(uintptr_t)(b->view + b->map_lo);
+	unsigned long long ino;
+	char line[512];
+	bool ok = false;
+	FILE *f;
+
+	if (!b->view || rig->unusable[0] || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &lo, &hi, &ino) == 3 &&
+		    lo <= v && v < hi) {
+			ok = hi >= v + (b->map_hi - b->map_lo) && ino != 0;
+			break;
+		}
+	fclose(f);
+	if (!ok)
+		snprintf(rig->unusable, sizeof rig->unusable, "a routine mapped memory over the "
+		         "device's view (an SPDK-style SIGBUS handler), which the rig cannot undo: "
+		         "later requests would be untraced, so none is run");
 }
 
 /* Arm, call the helper, disarm; with rig_catch_signals, a fault signal that
@@ -769,18 +818,27 @@ rig_run(struct rig *rig, const struct mmio_request *q, struct check_input *out)
 	rig->faults.budget = rt ? (rt->max_accesses ? rt->max_accesses : MMIO_ROUTINE_BUDGET) : 0;
 	out->routine = rt != NULL;
 	out->budget = rig->faults.budget;
-	if (rt)
+	/* on a device a routine gets the window, the only bytes it may touch */
+	if (rt && rig_real(rig))
+		routine_bar(view + b->win_lo, b->win_hi - b->win_lo);
+	else if (rt)
 		routine_bar(view, b->size);
 
-	if (rig->save_window)
+	if (rig->save_window) {
 		fetch(b, b->win_lo, b->win_hi, rig->saved);
+		rig->saved_held = true;
+	}
 	err = call_helper(rig, q, view, hbuf, out);
-	if (rig->save_window)
+	if (rig->saved_held) {
 		put(b, b->win_lo, b->win_hi, rig->saved);
+		rig->saved_held = false;
+	}
 	if (err)
 		return err;
 	if (rt && b->alias_is_memory && (err = view_restore(rig)) != 0)
 		return err;
+	if (rt && !b->alias_is_memory)
+		device_view_check(rig);
 	if (out->signalled || out->over_budget || out->stopped || rt) {
 		/* a routine is judged by how it ended and what it did to the device,
 		 * not by the copy rules' data check */

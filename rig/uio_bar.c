@@ -33,22 +33,20 @@ struct uio_args {
 static int
 uio_parse(const char *args, struct uio_args *u)
 {
-	char buf[PATH_MAX + 64], *tok, *save = NULL, *e;
+	char buf[PATH_MAX + 64], *tok, *save = NULL;
 	const char *base;
-	unsigned long n;
+	int err;
 
 	memset(u, 0, sizeof *u);
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "map=", 4) || !strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			n = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || n > 5)
-				return rig_fail(EINVAL, "-bar=uio: %s: a number from 0 to 5", tok);
+			if ((err = bar_arg_num("uio", tok, tok[0] == 'm' ? &u->map : &u->barno)) != 0)
+				return err;
 			if (tok[0] == 'm')
-				u->map = (unsigned)n, u->have_map = true;
+				u->have_map = true;
 			else
-				u->barno = (unsigned)n, u->have_bar = true;
+				u->have_bar = true;
 		} else if (!u->dev[0] && tok[0] == '/') {
 			snprintf(u->dev, sizeof u->dev, "%s", tok);
 		} else {
@@ -70,14 +68,12 @@ uio_parse(const char *args, struct uio_args *u)
 static bool
 attr_hex(const char *path, unsigned long long *out)
 {
-	FILE *f = fopen(path, "r");
-	bool ok;
+	char buf[64], *e;
 
-	if (!f)
+	if (!sysfs_attr(path, buf, sizeof buf))
 		return false;
-	ok = fscanf(f, "%llx", out) == 1;
-	fclose(f);
-	return ok;
+	*out = strtoull(buf, &e, 16);
+	return e != buf;
 }
 
 /* Region M of /dev/uioN: two mappings of the device file at M * page size. */
@@ -89,7 +85,6 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 	unsigned long long size = 0, addr = 0, inpage = 0;
 	struct pcidev_state *st;
 	off_t off = (off_t)u->map * (off_t)page;
-	void *alias;
 	FILE *f;
 	int fd, err;
 
@@ -104,39 +99,32 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 	if (attr_hex(path, &inpage) && inpage)
 		return rig_fail(ENOTSUP, "-bar=%s: map %u starts 0x%llx bytes into its page; the "
 		                "rig maps regions that start on a page", spec, u->map, inpage);
-	if (size % page || size > (1ull << 30))
+	if (size % page)
 		return rig_fail(ENOTSUP, "-bar=%s: map %u is %llu bytes; the rig maps regions that "
-		                "are a multiple of the page size (%zu) up to 1 GiB", spec, u->map,
-		                size, page);
+		                "are a multiple of the page size (%zu)", spec, u->map, size, page);
 	snprintf(path, sizeof path, "%s/class/uio/%s/name", sysfs_root(), u->name);
 	if ((f = fopen(path, "r"))) {
 		if (fgets(name, sizeof name, f))
 			name[strcspn(name, "\n")] = 0;
 		fclose(f);
 	}
-	if ((fd = open(u->dev, O_RDWR | O_CLOEXEC)) < 0)
+	if ((fd = open(u->dev, (bar->open_ro ? O_RDONLY : O_RDWR) | O_CLOEXEC)) < 0)
 		return rig_fail(errno, "cannot open %s: %s%s", u->dev, strerror(errno),
 		                errno == EACCES ? "; UIO device files are root's: run as root or "
 		                "give your user access to it" : "");
-	if ((err = bar_map_view(bar, fd, off, size)) != 0) {
-		close(fd);
-		return err;
-	}
-	alias = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
-	err = errno;
+	err = bar_map_device(bar, fd, off, size);
 	close(fd);
-	if (alias == MAP_FAILED) {
-		bar_unmap_view(bar);
-		return rig_fail(err, "mapping %s at offset %lld (map %u) for the rig: %s", u->dev,
-		                (long long)off, u->map, strerror(err));
+	if (err) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", rig_error());
+		return rig_fail(-err, "mapping %s at offset %lld (map %u): %s", u->dev,
+		                (long long)off, u->map, why);
 	}
 	if (!(st = calloc(1, sizeof *st))) {
-		munmap(alias, size);
-		bar_unmap_view(bar);
+		bar_unmap_device(bar);
 		return rig_fail(ENOMEM, "allocating the device description");
 	}
-	bar->alias = alias;
-	bar->size = size;
 	bar->alias_is_memory = false;
 	bar->priv = st;
 #if defined(__aarch64__)
@@ -158,7 +146,6 @@ static int
 uio_open(struct bar *bar, const char *args, size_t size)
 {
 	char link[PATH_MAX], real[PATH_MAX], spec[PATH_MAX + 16], via[128];
-	static char via_text[160];
 	struct uio_args u;
 	struct pcidev d;
 	struct stat sb;
@@ -202,8 +189,7 @@ uio_open(struct bar *bar, const char *args, size_t size)
 		return err;
 	snprintf(via, sizeof via, "%s has no maps: the PCI function's resource%u, as "
 	         "uio_pci_generic's docs direct", u.name, u.barno);
-	snprintf(via_text, sizeof via_text, "%s", via);
-	d.via = via_text;
+	d.via = via; /* read by pcidev_map, into the banner */
 	if ((err = pcidev_check(spec, &d, uio_pci_drivers)) != 0)
 		return err;
 	return pcidev_map(bar, &d, false, spec);

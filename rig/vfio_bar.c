@@ -30,7 +30,7 @@
 static const char *const vfio_drivers[] = { "vfio-pci", NULL };
 
 struct vfio_state {
-	struct pcidev_state text; /* the banner (first: pcidev_unmap frees priv) */
+	struct pcidev_state text; /* the banner */
 	int container, group, device;
 };
 
@@ -49,19 +49,16 @@ vfio_fds_close(struct vfio_state *v)
 static int
 vfio_args(const char *args, char *slot, size_t n, unsigned *barno)
 {
-	char buf[128], *tok, *save = NULL, *e;
-	unsigned long b;
+	char buf[128], *tok, *save = NULL;
 	bool have_bar = false;
+	int err;
 
 	slot[0] = 0;
 	snprintf(buf, sizeof buf, "%s", args ? args : "");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "bar=", 4)) {
-			errno = 0;
-			b = strtoul(tok + 4, &e, 10);
-			if (errno || e == tok + 4 || *e || b > 5)
-				return rig_fail(EINVAL, "-bar=vfio: %s: the BAR number is 0 to 5", tok);
-			*barno = (unsigned)b;
+			if ((err = bar_arg_num("vfio", tok, barno)) != 0)
+				return err;
 			have_bar = true;
 		} else if (!slot[0] && strchr(tok, ':') && strchr(tok, '.')) {
 			snprintf(slot, n, "%s", tok);
@@ -114,7 +111,9 @@ vfio_setup(struct vfio_state *v, const char *slot, int group_no, const char *spe
 	snprintf(path, sizeof path, "/dev/vfio/%d", group_no);
 	if ((v->group = open(path, O_RDWR | O_CLOEXEC)) < 0)
 		return rig_fail(errno, "-bar=%s: cannot open %s: %s%s", spec, path, strerror(errno),
-		                errno == EBUSY ? " (another process, QEMU perhaps, has the group)" :
+		                errno == EBUSY ? " (another process holds the group: a virtual "
+		                "machine's QEMU, or another mmiorig tool; one process at a time may "
+		                "open a VFIO group)" :
 		                errno == EACCES ? " (run as root)" : "");
 	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &gs) != 0)
 		return rig_fail(errno, "-bar=%s: VFIO_GROUP_GET_STATUS on %s: %s", spec, path,
@@ -135,6 +134,45 @@ vfio_setup(struct vfio_state *v, const char *slot, int group_no, const char *spe
 	return 0;
 }
 
+/*
+ * -dry-run: the device described from sysfs, its fds not opened. Getting the
+ * device fd (VFIO_GROUP_GET_DEVICE_FD) makes vfio-pci enable and reset the
+ * function, and closing it resets it again: an action on the device the dry
+ * run promises not to take. The size is the resource file's, which is what
+ * VFIO's region reports for an mmap-able BAR.
+ */
+static int
+vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int group_no,
+              const char *spec)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (d->size == 0 || d->size % page) {
+		free(v);
+		return rig_fail(ENOTSUP, "-bar=%s: BAR %u is %llu bytes; the rig maps BARs that are "
+		                "a multiple of the page size", spec, d->barno,
+		                (unsigned long long)d->size);
+	}
+	bar->size = d->size;
+	bar->alias_is_memory = false;
+	bar->priv = v;
+#if defined(__aarch64__)
+	bar->profile = "arm64-device";
+#else
+	bar->profile = "x86-uc";
+#endif
+	snprintf(v->text.banner, sizeof v->text.banner,
+	         "device %s [%04x:%04x]%s%s\n"
+	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
+	         "  not opened (dry run): VFIO resets the function when its device fd is opened "
+	         "and closed, so the dry run describes it from sysfs; default profile %s\n",
+	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno,
+	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
+	         group_no, bar->profile);
+	bar->banner = v->text.banner;
+	return 0;
+}
+
 static int
 vfio_open(struct bar *bar, const char *args, size_t size)
 {
@@ -144,7 +182,6 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	struct vfio_state *v;
 	struct pcidev d;
 	unsigned barno = 0;
-	void *alias;
 	int group_no, err;
 
 	(void)size;
@@ -161,6 +198,8 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	if (!(v = calloc(1, sizeof *v)))
 		return rig_fail(ENOMEM, "allocating the VFIO state");
 	v->container = v->group = v->device = -1;
+	if (bar->open_describe)
+		return vfio_describe(bar, v, &d, group_no, spec);
 	if ((err = vfio_setup(v, slot, group_no, spec)) != 0)
 		goto fail;
 	ri.index = VFIO_PCI_BAR0_REGION_INDEX + barno;
@@ -176,27 +215,22 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 		               "smaller than a page is served so", spec, barno);
 		goto fail;
 	}
-	if (ri.size == 0 || ri.size % page || ri.size > (1ull << 30)) {
+	if (ri.size == 0 || ri.size % page) {
 		err = rig_fail(ENOTSUP, "-bar=%s: BAR %u's region is %llu bytes; the rig maps "
-		               "regions that are a multiple of the page size up to 1 GiB", spec,
+		               "regions that are a multiple of the page size", spec,
 		               barno, (unsigned long long)ri.size);
 		goto fail;
 	}
-	if ((err = bar_map_view(bar, v->device, (off_t)ri.offset, ri.size)) != 0) {
+	/* the device fd VFIO gives is read-write: read-only is the mappings' protection */
+	if ((err = bar_map_device(bar, v->device, (off_t)ri.offset, ri.size)) != 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", rig_error());
 		err = rig_fail(-err, "-bar=%s: %s (a BAR holding the MSI-X table may be mappable "
 		               "only in parts: VFIO's sparse-mmap areas, which the rig does not use)",
-		               spec, rig_error());
+		               spec, why);
 		goto fail;
 	}
-	alias = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, v->device, (off_t)ri.offset);
-	if (alias == MAP_FAILED) {
-		err = rig_fail(errno, "-bar=%s: mapping BAR %u for the rig: %s", spec, barno,
-		               strerror(errno));
-		bar_unmap_view(bar);
-		goto fail;
-	}
-	bar->alias = alias;
-	bar->size = ri.size;
 	bar->alias_is_memory = false;
 	bar->priv = v;
 #if defined(__aarch64__)
@@ -224,9 +258,7 @@ vfio_close(struct bar *bar)
 {
 	struct vfio_state *v = bar->priv;
 
-	bar_unmap_view(bar);
-	if (bar->alias)
-		munmap(bar->alias, bar->size);
+	bar_unmap_device(bar);
 	if (v) {
 		vfio_fds_close(v);
 		free(v);

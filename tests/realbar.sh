@@ -63,6 +63,8 @@ expect_grep "banner: slot and ids" "^device $SLOT \[1b36:0010\]"
 expect_grep "banner: BAR number, size, 64-bit, prefetchable" '^  BAR 2: 1 MiB \(1048576 bytes\), 64-bit, prefetchable; driver none'
 expect_grep "banner: the mapping file" "^  mapping $D/resource2 \(uncached\)"
 expect_grep "banner: the window" '^  window 0x1000-0x2000 \(4096 bytes\)'
+expect_grep "banner: a sysfs root other than /sys is named" "^  sysfs read from $MMIORIG_SYSFS \(MMIORIG_SYSFS\), not /sys"
+
 expect_grep "banner: read-only by default" '^  read-only: stores are refused'
 expect_grep "an uncached resource defaults to x86-uc" 'profile=x86-uc'
 expect_grep "a device takes exec by default" 'strategy=exec'
@@ -92,6 +94,8 @@ expect_exit "wc of a non-prefetchable BAR: refused" 3 $R -bar=pci:$SLOT,bar=0,wc
 expect_grep "missing _wc: says why" 'resource0_wc does not exist: .*only for prefetchable memory BARs, and BAR 0 is not prefetchable'
 expect_exit "the upper half of a 64-bit BAR: refused" 3 $R -bar=pci:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
+expect_exit "vfio: the upper half of a 64-bit BAR: refused" 3 $R -bar=vfio:$SLOT,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "vfio: upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
 cp "$D/config" "$tmp/config"
 python3 -c 'import sys; sys.stdout.buffer.write(bytes(256))' >"$D/config"
 expect_exit "memory decoding off: refused" 3 $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
@@ -128,6 +132,16 @@ if [[ ${as_user[*]} != skip ]]; then
 else
 	skip "no permission on the resource file" "root, and no setpriv to run as another user"
 fi
+# without -allow-write the file is opened for reading only: one the user may
+# only read serves a from-device run, and -allow-write then needs more
+if [[ ${as_user[*]} != skip && $(id -u) == 0 ]]; then
+	chmod 0644 "$D/resource2"
+	expect_exit "read-only: the resource file is opened O_RDONLY" 0 "${as_user[@]}" $R $PCI $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_exit "-allow-write: the resource file is opened for writing" 3 "${as_user[@]}" $R $PCI $W -allow-write -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_grep "-allow-write: the refusal names the path" "cannot open $D/resource2: permission denied"
+else
+	skip "read-only open of the resource file" "needs root and setpriv to run as another user"
+fi
 chmod 0600 "$D/resource2"
 expect_exit "a fault the device cannot take: refused" 2 $R $PCI $W -fault=flip@0:1 -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "fault refusal: says which can be injected" 'flip@0:1 cannot be injected on a real device.*delay@N:US and remove@N:sigbus'
@@ -140,6 +154,29 @@ expect_grep "-dry-run on the mock: says it is for devices" 'is for a real device
 expect_exit "-save-window without -allow-write: refused" 2 $R $PCI $W -save-window -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_true "refusals and read-only runs left the BAR's bytes as they were" "resource2 changed" cmp -s "$D/resource2" "$tmp/cmb.orig"
 
+# --- a BAR over 1 GiB: only the window's pages are mapped ---------------------------
+BIG=0000:03:00.0
+fake_device "$MMIORIG_SYSFS" $BIG
+BD3=$MMIORIG_SYSFS/bus/pci/devices/$BIG
+sed -i '3s/.*/0x0000004000000000 0x000000407fffffff 0x000000000014220c/' "$BD3/resource"
+rm -f "$BD3/resource2" "$BD3/resource2_wc"
+truncate -s 2G "$BD3/resource2" # sparse: zeros
+expect_exit "a 2 GiB BAR: a to-device copy 1 GiB in" 0 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -allow-write -helper=mmio-copy -len=16 -offset=0x40000010
+expect_grep "a 2 GiB BAR: the banner says only the window is mapped" "^  mapping $BD3/resource2 .*over 1 GiB: only the window's pages are mapped"
+python3 - "$BD3/resource2" >"$tmp/diff" <<'EOF2'
+import sys
+f = open(sys.argv[1], 'rb'); f.seek(0x40000000 - 4096); b = f.read(3 * 4096)
+d = [i + 0x40000000 - 4096 for i in range(len(b)) if b[i]]
+print(hex(min(d)), hex(max(d))) if d else print("none none")
+EOF2
+expect_true "a 2 GiB BAR: the stores landed at 0x40000010..0x4000001f" "changed: $(cat "$tmp/diff")" grep -qx '0x40000010 0x4000001f' "$tmp/diff"
+expect_exit "a 2 GiB BAR: outside the window is stopped (unmapped, traps like the view)" 1 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -allow-write \
+	-helper_lib=$PLUG -helper=store-before -len=8 -offset=0x40000000
+expect_grep "a 2 GiB BAR: the fence names the store" 'stopped before a 1-byte store at 0x3fffffff, outside the window'
+expect_exit "a 2 GiB BAR: -dry-run refused" 3 $R -bar=pci:$BIG,bar=2 -window=0x40000000+4096 -dry-run -helper=mmio-copy -len=16 -offset=0x40000010 -dir=from-device
+expect_grep "a 2 GiB BAR: -dry-run says why" 'dry run.s memory copy of it holds at most 1 GiB'
+rm -r "$BD3"
+
 # --- uio --------------------------------------------------------------------
 U=$MMIORIG_SYSFS/class/uio
 mkdir -p "$U/uio0" "$U/uio1/maps/map1" "$tmp/dev"
@@ -148,6 +185,8 @@ ln -s ../../../bus/pci/devices/$SLOT "$U/uio0/device"
 echo uio_pci_generic >"$U/uio0/name"
 expect_exit "uio without maps: the BAR must be named" 2 $R -bar=uio:/dev/uio0 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "uio without maps: says bar=N" 'exposes no maps .*name the PCI BAR with bar=N'
+expect_exit "uio: the upper half of a 64-bit BAR: refused" 3 $R -bar=uio:/dev/uio0,bar=3 $W -helper=mmio-copy -len=8 -dir=from-device
+expect_grep "uio: upper half: names the BAR to use" 'upper half of 64-bit BAR 2; use bar=2'
 expect_exit "uio_pci_generic's device not bound to it: refused" 3 $R -bar=uio:/dev/uio0,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "uio: no driver named" 'bound to no driver; this backend needs uio_pci_generic \(scripts/bind-uio 0000:01:00.0 binds it\)'
 ln -s ../../../../bus/pci/drivers/uio_pci_generic "$D/driver"
@@ -180,7 +219,18 @@ mkdir -p "$MMIORIG_SYSFS/bus/pci/drivers/vfio-pci"
 ln -s ../../../../bus/pci/drivers/vfio-pci "$D/driver"
 expect_exit "vfio: no IOMMU group: refused" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
 expect_grep "vfio: no IOMMU group: says how to enable it" 'in no IOMMU group.*intel_iommu=on'
-rm "$D/driver"
+# with a group: -dry-run describes the device from sysfs and opens no VFIO fd
+# (the device fd resets the function); a real run goes on to /dev/vfio
+mkdir -p "$MMIORIG_SYSFS/kernel/iommu_groups/7"
+ln -s ../../../../kernel/iommu_groups/7 "$D/iommu_group"
+expect_exit "vfio -dry-run: opens no VFIO fd" 0 $R -bar=vfio:$SLOT,bar=2 $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+expect_grep "vfio -dry-run: the banner says the device is not opened, and why" '^  not opened \(dry run\): VFIO resets the function when its device fd is opened'
+expect_grep "vfio -dry-run: the size from sysfs" '^  BAR 2: 1048576 bytes, 64-bit, prefetchable; driver vfio-pci; IOMMU group 7'
+if [[ ! -e /dev/vfio/vfio ]]; then
+	expect_exit "vfio without -dry-run: goes on to /dev/vfio" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
+	expect_grep "vfio without -dry-run: names /dev/vfio/vfio" 'cannot open /dev/vfio/vfio'
+fi
+rm "$D/iommu_group" "$D/driver"
 expect_exit "vfio: a short slot: refused" 2 $R -bar=vfio:01:00.0,bar=2 $W -helper=mmio-copy -len=8 -dir=from-device
 
 # --- records: the device gets what the mock gets ------------------------------
@@ -221,6 +271,32 @@ if [[ -f $PLUG ]]; then
 else
 	skip "fence" "$PLUG not built (ninja builds it)"
 fi
+# xsave64 of 832 bytes at 0x1fc0: the decoder records 64 (it cannot know the
+# size), so only the instruction's unknown extent can stop it before 0x2000
+WIDE=build/plugins/wide.so
+if [[ -f $WIDE && $(uname -m) == x86_64 ]] && grep -qw xsave /proc/cpuinfo; then
+	for st in exec step; do
+		expect_exit "fence ($st): an xsave of unknown extent is a finding" 1 $R $PCI -window=0x1000+0x1000 -allow-write \
+			-strategy=$st -helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0
+		expect_grep "fence ($st): xsave stopped, its extent unknown" '^! stopped error: stopped before an instruction at 0x1fc0 of unknown extent .*it was not performed'
+		expect_true "fence ($st): xsave changed nothing in the file" "changed: $(changed "$D/resource2" "$tmp/cmb.orig")" cmp -s "$D/resource2" "$tmp/cmb.orig"
+		cp "$tmp/cmb.orig" "$D/resource2"
+	done
+	# fxsave's 512 bytes are eight listed pieces, the last two on the next page:
+	# a step opens every one's page
+	expect_exit "step: an fxsave inside the window runs (its eight pieces opened)" 0 $R $PCI -window=0x1000+0x2000 -allow-write \
+		-strategy=step -helper_lib=$WIDE -helper=fxsave-to -len=512 -offset=0x1e80
+	expect_nogrep "step: the fxsave is not stopped" '^! stopped'
+	expect_grep "step: the fxsave's last piece is recorded" '^S 7 0x2040 64 '
+	cp "$tmp/cmb.orig" "$D/resource2"
+	expect_exit "-dry-run: an xsave of unknown extent is stopped too" 1 $R $PCI -window=0x1000+0x1000 -allow-write -dry-run \
+		-helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0
+	expect_grep "-dry-run: the xsave stop is reported" '^! stopped error: stopped before an instruction at 0x1fc0 of unknown extent'
+	expect_exit "the mock: an xsave runs (memory, no fence)" 1 $R -helper_lib=$WIDE -helper=xsave-to -len=1 -offset=0x1fc0 -strategy=step
+	expect_nogrep "the mock: nothing stopped" '^! stopped'
+else
+	skip "fence: xsave" "needs x86-64 with xsave and $WIDE (ninja builds it)"
+fi
 
 # --- dry run and save-window ---------------------------------------------------------
 expect_exit "-dry-run: a to-device copy runs on the copy" 0 $R $PCI $W -allow-write -dry-run -helper=mmio-copy -len=33 -offset=0x1003
@@ -242,6 +318,18 @@ fi
 expect_exit "-save-window: a to-device copy" 0 $R $PCI $W -allow-write -save-window -helper=mmio-copy -len=33 -offset=0x1003
 expect_grep "-save-window: the banner says so" 'saved before each request and restored after it'
 expect_true "-save-window put the window's bytes back" "resource2 differs from before" cmp -s "$D/resource2" "$tmp/cmb.orig"
+# a helper that stores and then hangs: the time limit jumps out of the request,
+# and the window is still written back
+HANG=build/plugins/hang.so
+if [[ -f $HANG ]]; then
+	expect_exit "-save-window: a helper that stores, then hangs, times out" 1 timeout 60 $R $PCI $W -allow-write -save-window \
+		-helper_lib=$HANG -helper=store-hang -len=8 -offset=0x1000 -timeout=1
+	expect_grep "-save-window: the timeout is the finding" 'timeout'
+	expect_true "-save-window: restored after the timeout" "changed: $(changed "$D/resource2" "$tmp/cmb.orig")" cmp -s "$D/resource2" "$tmp/cmb.orig"
+	cp "$tmp/cmb.orig" "$D/resource2"
+else
+	skip "-save-window after a timeout" "$HANG not built (ninja builds it)"
+fi
 
 # --- the sweep on a device ---------------------------------------------------------
 S_=build/copy_sweep
@@ -265,6 +353,23 @@ print("inside" if all(0x1000 <= i < 0x2000 for i in d) else "outside %s" % hex(m
 EOF
 	expect_true "copy_fuzzer -allow-write: nothing outside the window changed" "$(cat "$tmp/diff")" grep -qx inside "$tmp/diff"
 	cp "$tmp/cmb.orig" "$D/resource2"
+	expect_exit "copy_fuzzer -fork= with vfio: refused" 2 $F -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -fork=2 -runs=10
+	expect_grep "copy_fuzzer -fork= with vfio: says one process may hold a VFIO group" 'fork=2 with -bar=vfio: is refused: .*one process at a time may hold'
+	# ack-spdk's SIGBUS handler maps anonymous memory over the view after the
+	# removal: the rig cannot map the device back, so the next request is refused
+	RL=build/plugins/routines.so
+	if [[ -f $RL ]]; then
+		mkdir -p "$tmp/rcorp" "$tmp/rart"
+		$F $PCI -window=0+4096 -allow-write=1 -helper_lib=$RL -helper=ack-spdk -fault=remove@2:sigbus \
+			-runs=5 -seed=1 -artifact_prefix="$tmp/rart/" "$tmp/rcorp" >"$tmp/fz-r.log" 2>&1
+		rc=$?
+		if [[ $rc != 0 ]] && grep -q 'a routine mapped memory over the device.s view .*so none is run' "$tmp/fz-r.log"; then
+			pass "copy_fuzzer: no request runs on memory a routine mapped over the device's view"
+		else
+			fail "copy_fuzzer: no request runs on memory a routine mapped over the device's view" "exit $rc: $(grep -m2 -i 'mmiorig\|done' "$tmp/fz-r.log" | tr '\n' ' ')"
+		fi
+		cp "$tmp/cmb.orig" "$D/resource2"
+	fi
 else
 	skip "copy_fuzzer on a device" "$F not built"
 fi

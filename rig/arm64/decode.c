@@ -512,6 +512,7 @@ a64_decode(const ucontext_t *ucc, uint64_t fault, struct insn *in)
 		bool mem = bits(w, 27, 27) && !bits(w, 25, 25);
 
 		in->cls = MMIO_CLS_UNKNOWN;
+		in->unsure = true;
 		in->naccess = 1;
 		a->addr = fault;
 		a->width = 4;
@@ -543,7 +544,7 @@ a64_decode(const ucontext_t *ucc, uint64_t fault, struct insn *in)
 		}
 		in->naccess = (uint8_t)i;
 		if (a64_zva_block > 64 * INSN_MAX_ACCESSES)
-			in->can_emulate = false;
+			in->can_emulate = false, in->unsure = true;
 		goto check;
 	}
 	if (t->literal) {
@@ -566,6 +567,7 @@ a64_decode(const ucontext_t *ucc, uint64_t fault, struct insn *in)
 			/* no SVE payload in the frame, or wider than a record: unknown */
 			in->cls = MMIO_CLS_UNKNOWN;
 			in->can_emulate = false;
+			in->unsure = true;
 			a->addr = fault;
 			a->width = 4;
 			a->lanes = a64_lanes(4);

@@ -333,6 +333,7 @@ tmpl_generic(struct tmpl *t, const ZydisDecodedInstruction *di, const ZydisDecod
 	} else if (t->width == 0 || t->width > MMIO_MAX_WIDTH) {
 		/* wider than anything we can list: the fault is all we know */
 		t->width = 1;
+		t->unsure = 1;
 		other_regs = true;
 		for (i = 0; i < t->nmem; i++)
 			t->mem[i].how = BASE_FAULT;
@@ -1112,6 +1113,11 @@ x86_decode(const ucontext_t *uc, uint64_t fault, struct insn *in)
 	in->flags = t->flags;
 	in->tmpl = t;
 	in->can_emulate = t->op != OP_STEP;
+	in->unsure = t->len == 0 || t->unsure || t->trunc;
+	/* two operands, one of them only known to be the fault (a segment override):
+	 * the other's address is unknown */
+	for (i = 0; t->nmem > 1 && i < t->nmem; i++)
+		in->unsure |= t->mem[i].how == BASE_FAULT;
 	if (t->len == 0) {
 		/* not even decodable: one access of unknown width where it faulted */
 		in->naccess = 1;

@@ -87,6 +87,7 @@ struct tmpl {
 	int64_t imm;            /* OP_STORE immediate, sign-extended */
 	uint8_t vsib_n;         /* BASE_VSIB: elements (of size elem) */
 	uint8_t vsib_ielem;     /* BASE_VSIB: bytes of each index element, 4 or 8 */
+	uint8_t unsure;         /* its accesses are not all listed: struct insn's unsure */
 	uint8_t chunked;        /* width > MMIO_MAX_WIDTH: one access per 64-byte piece */
 	uint8_t trunc;          /* the real width is unknowable: 64 bytes at the operand's
 	                           start (and the piece holding the fault) stand for it */
