@@ -431,6 +431,9 @@ struct exec_hooks {
 
 struct arch_ops {
 	const char *name;  /* "x86-64", "arm64" */
+	/* The profile of an uncached device mapping here (vfio's pgprot_noncached,
+	 * a sysfs resourceN): by default, the rules such a BAR is judged by. */
+	const char *device_profile;
 	bool can_step;     /* hardware single step is available to user space */
 	/* Outside handlers: decoder tables, register-state layout. */
 	int (*init)(void);

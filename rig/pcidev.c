@@ -286,11 +286,7 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	bar->alias_is_memory = false;
 	bar->priv = st;
 	/* the memory type the mapping gives, as the profiles name them */
-#if defined(__aarch64__)
-	bar->profile = wc ? "wc" : "arm64-device";
-#else
-	bar->profile = wc ? "wc" : "x86-uc";
-#endif
+	bar->profile = wc ? "wc" : arch_host.device_profile;
 	size_text(sz, sizeof sz, d->size);
 	snprintf(st->banner, sizeof st->banner,
 	         "device %s [%04x:%04x]%s%s\n"

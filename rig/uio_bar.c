@@ -127,11 +127,7 @@ uio_map(struct bar *bar, const struct uio_args *u, const char *spec)
 	}
 	bar->alias_is_memory = false;
 	bar->priv = st;
-#if defined(__aarch64__)
-	bar->profile = "arm64-device";
-#else
-	bar->profile = "x86-uc";
-#endif
+	bar->profile = arch_host.device_profile;
 	snprintf(st->banner, sizeof st->banner,
 	         "device %.256s (%s)\n"
 	         "  map %u: %llu bytes at physical 0x%llx\n"

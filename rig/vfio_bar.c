@@ -156,11 +156,7 @@ vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int
 	bar->size = d->size;
 	bar->alias_is_memory = false;
 	bar->priv = v;
-#if defined(__aarch64__)
-	bar->profile = "arm64-device";
-#else
-	bar->profile = "x86-uc";
-#endif
+	bar->profile = arch_host.device_profile;
 	snprintf(v->text.banner, sizeof v->text.banner,
 	         "device %s [%04x:%04x]%s%s\n"
 	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
@@ -233,11 +229,7 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	}
 	bar->alias_is_memory = false;
 	bar->priv = v;
-#if defined(__aarch64__)
-	bar->profile = "arm64-device";
-#else
-	bar->profile = "x86-uc";
-#endif
+	bar->profile = arch_host.device_profile;
 	snprintf(v->text.banner, sizeof v->text.banner,
 	         "device %s [%04x:%04x]%s%s\n"
 	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"

@@ -21,6 +21,7 @@ a64_skip(ucontext_t *uc, const struct insn *in)
 
 const struct arch_ops arch_host = {
 	.name = "arm64",
+	.device_profile = "arm64-device",
 	.can_step = false,
 	.init = a64_init,
 	.decode = a64_decode,

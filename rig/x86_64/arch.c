@@ -36,6 +36,7 @@ x86_skip(ucontext_t *uc, const struct insn *in)
 
 const struct arch_ops arch_host = {
 	.name = "x86-64",
+	.device_profile = "x86-uc",
 	.can_step = true,
 	.init = x86_init,
 	.decode = x86_decode_checked,
