@@ -1,6 +1,7 @@
 /*
  * bench.c - the measurements both trap benchmarks share (bench.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -97,4 +98,25 @@ bench_fuzz(long n, double *recs_per_exec)
 	t = bench_now() - t;
 	*recs_per_exec = (double)recs / (double)n;
 	return t / (double)n;
+}
+
+long
+bench_start(int argc, char **argv, long def, struct bar *bar, struct devmodel *m)
+{
+	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device",
+	                  "-max_copy_len=16", NULL };
+	long n = argc > 1 ? atol(argv[1]) : def;
+
+	if (n <= 0) {
+		fprintf(stderr, "usage: %s [ACCESSES]\n", argv[0]);
+		exit(EXIT_USAGE);
+	}
+	if (logger_init() || bar_open(bar, "mock", 0) || devmodel_open(m, NULL, bar)) {
+		fprintf(stderr, "bench: %s\n", rig_error());
+		exit(EXIT_RIG);
+	}
+	if (fuzz_init(4, fargv, NULL) != 0)
+		exit(EXIT_RIG);
+	fuzz_options()->quiet = true;
+	return n;
 }

@@ -30,5 +30,10 @@ double bench_rig(struct bar *bar, struct devmodel *m, enum log_strategy s, bench
 /* Seconds per execution of the fuzz target on the same pseudo-random inputs each
  * round, and records per execution. */
 double bench_fuzz(long n, double *recs_per_exec);
+/* What bench_trap and bench_arm64 start with: accesses per loop from argv[1]
+ * (def without one), the mock BAR and the plain model for the loops, and the
+ * fuzz target on mmio-copy at lengths 0..16. Exits 2 on a bad count, 3 when
+ * the rig cannot start. */
+long bench_start(int argc, char **argv, long def, struct bar *bar, struct devmodel *m);
 
 #endif /* MMIORIG_BENCH_H */

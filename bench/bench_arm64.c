@@ -63,25 +63,13 @@ static struct devmodel model;
 int
 main(int argc, char **argv)
 {
-	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device",
-	                  "-max_copy_len=16", NULL };
-	long n = argc > 1 ? atol(argv[1]) : 100000;
+	long n;
 	double bare[NSHAPE], emu[NSHAPE], fz = 1e9, rpe = 0;
 	unsigned nshape = (getauxval(AT_HWCAP) & HWCAP_SVE) ? NSHAPE : MASKED, k;
 	struct bar bar;
 	int r;
 
-	if (n <= 0) {
-		fprintf(stderr, "usage: bench_arm64 [ACCESSES]\n");
-		return EXIT_USAGE;
-	}
-	if (logger_init() || bar_open(&bar, "mock", 0) || devmodel_open(&model, NULL, &bar)) {
-		fprintf(stderr, "bench: %s\n", rig_error());
-		return EXIT_RIG;
-	}
-	if (fuzz_init(4, fargv, NULL) != 0)
-		return EXIT_RIG;
-	fuzz_options()->quiet = true;
+	n = bench_start(argc, argv, 100000, &bar, &model);
 	for (k = 0; k < NSHAPE; k++)
 		bare[k] = emu[k] = 1e9;
 	for (r = 0; r < ROUNDS; r++) {

@@ -141,9 +141,7 @@ catalog_fallbacks(void)
 int
 main(int argc, char **argv)
 {
-	char *fargv[] = { argv[0], "-helper=mmio-copy", "-profile=arm64-device",
-	                  "-max_copy_len=16", NULL };
-	long n = argc > 1 ? atol(argv[1]) : 200000;
+	long n;
 	double bare[NSHAPE], emu[NSHAPE], ex[NSHAPE], step = 1e9, fz = 1e9, rpe = 0, inside;
 	double xs = 1e9;
 	unsigned nshape = NSHAPE, k;
@@ -151,17 +149,7 @@ main(int argc, char **argv)
 	struct bar bar;
 	int r;
 
-	if (n <= 0) {
-		fprintf(stderr, "usage: bench_trap [ACCESSES]\n");
-		return EXIT_USAGE;
-	}
-	if (logger_init() || bar_open(&bar, "mock", 0) || devmodel_open(&model, NULL, &bar)) {
-		fprintf(stderr, "bench: %s\n", rig_error());
-		return EXIT_RIG;
-	}
-	if (fuzz_init(4, fargv, NULL) != 0)
-		return EXIT_RIG;
-	fuzz_options()->quiet = true;
+	n = bench_start(argc, argv, 200000, &bar, &model);
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2"))
 		nshape = 1;
