@@ -73,7 +73,6 @@ struct conf {
 	char dir[1200];          /* its cache folder */
 	char so[1300];
 	uint64_t so_hash;
-	pid_t pid;
 	unsigned nhelp;
 	char helpers[MAX_HELPERS][40];
 };
@@ -81,7 +80,6 @@ struct conf {
 struct cell {
 	unsigned conf, helper, profile;  /* helper: index into the source's helper list */
 	bool present;            /* the build has this helper */
-	pid_t pid;
 	bool ran, fail;
 	char path[1400];         /* the cached sweep output */
 	char rules[128];
@@ -1198,18 +1196,116 @@ list_confs(void)
 		       confs[i].state == C_PENDING ? "" : confs[i].why);
 }
 
+/*
+ * The builds and the sweeps run as a pool of at most `jobs` children. start(i)
+ * starts job i and returns its pid, 0 when there is nothing to run for i, or
+ * -1 when i is settled without a child (a cached result, a failed fork); done
+ * is called as each child ends, with how many of `total` are settled.
+ */
+typedef pid_t job_start_fn(unsigned i);
+typedef void job_done_fn(unsigned i, int status, unsigned settled, unsigned total);
+
+static void
+run_jobs(unsigned n, unsigned total, job_start_fn *start, job_done_fn *done)
+{
+	pid_t *pids = calloc(n ? n : 1, sizeof *pids), pid;
+	unsigned next = 0, running = 0, settled = 0, i;
+	int status;
+
+	if (!pids) {
+		fprintf(stderr, "matrix: out of memory for %u jobs\n", n);
+		exit(EXIT_RIG);
+	}
+	while (settled < total) {
+		while (running < jobs && next < n) {
+			i = next++;
+			pid = start(i);
+			if (pid > 0) {
+				pids[i] = pid;
+				running++;
+			} else if (pid < 0) {
+				settled++;
+			}
+		}
+		if (!running || (pid = wait(&status)) < 0)
+			break;
+		for (i = 0; i < n && pids[i] != pid; i++)
+			;
+		if (i == n)
+			continue; /* not one of ours */
+		pids[i] = 0;
+		running--;
+		settled++;
+		done(i, status, settled, total);
+	}
+	free(pids);
+}
+
+static pid_t
+build_job(unsigned i)
+{
+	struct conf *c = &confs[i];
+	pid_t pid;
+
+	if (c->state != C_PENDING)
+		return 0;
+	if ((pid = start_build(c)) < 0) {
+		c->state = C_FAILED;
+		snprintf(c->why, sizeof c->why, "fork: %s", strerror(errno));
+		return -1;
+	}
+	return pid;
+}
+
+static void
+build_done(unsigned i, int status, unsigned settled, unsigned total)
+{
+	(void)settled;
+	(void)total;
+	finish_build(&confs[i], status);
+}
+
+static double started; /* when the matrix began, for the progress lines */
+
+static pid_t
+sweep_job(unsigned i)
+{
+	struct cell *c = &cells[i];
+	pid_t pid;
+
+	if (!c->present || c->ran)
+		return 0;
+	/* the same plugin bytes swept a moment ago: take that */
+	if (read_sweep(c, c->path))
+		return -1;
+	if ((pid = start_sweep(c)) < 0) {
+		snprintf(c->err, sizeof c->err, "fork: %s", strerror(errno));
+		return -1;
+	}
+	return pid;
+}
+
+static void
+sweep_done(unsigned i, int status, unsigned settled, unsigned total)
+{
+	finish_sweep(&cells[i], status);
+	if (settled % 20 == 0 || settled == total)
+		fprintf(stderr, "matrix: %u of %u sweeps done, %.0fs elapsed\n", settled, total,
+		        now() - started);
+}
+
 int
 main(int argc, char **argv)
 {
 	char conf_path[1024] = "mk/matrix.conf", *only = NULL, *profs = NULL, *want = NULL;
 	char builtin[256][40], path[1400], stamp_path[1100];
-	unsigned nbuiltin, i, h, p, next, running, done, total;
+	unsigned nbuiltin, i, h, p, total;
 	uint64_t sweep_stamp = 0xcbf29ce484222325ull;
 	bool list = false;
 	const char *v;
-	double start = now();
-	int a, status, rc;
+	int a, rc;
 
+	started = now();
 	if ((v = strrchr(argv[0], '/')))
 		snprintf(tool_dir, sizeof tool_dir, "%.*s", (int)(v - argv[0]), argv[0]);
 	else
@@ -1342,35 +1438,7 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr, "matrix: %u configurations, %u to build, %u jobs at a time\n", nconfs, total,
 	        jobs);
-	for (next = running = done = 0; done < total;) {
-		pid_t pid;
-
-		while (running < jobs && next < nconfs) {
-			struct conf *c = &confs[next++];
-
-			if (c->state != C_PENDING)
-				continue;
-			c->pid = start_build(c);
-			if (c->pid < 0) {
-				c->state = C_FAILED;
-				snprintf(c->why, sizeof c->why, "fork: %s", strerror(errno));
-				done++;
-				continue;
-			}
-			running++;
-		}
-		if (!running)
-			break;
-		if ((pid = wait(&status)) < 0)
-			break;
-		for (i = 0; i < nconfs && !(confs[i].state == C_PENDING && confs[i].pid == pid); i++)
-			;
-		if (i == nconfs)
-			continue;
-		running--;
-		done++;
-		finish_build(&confs[i], status);
-	}
+	run_jobs(nconfs, total, build_job, build_done);
 
 	/* 2. the helpers of each build; the columns are their union, in order */
 	for (i = 0; i < nconfs; i++) {
@@ -1432,49 +1500,12 @@ main(int argc, char **argv)
 			}
 	fprintf(stderr, "matrix: %u sweeps to run (%u helpers x %u profiles, lengths 0..%u)\n", total,
 	        nhelpers, nprofiles, max_len);
-	for (next = running = done = 0; done < total;) {
-		pid_t pid;
-
-		while (running < jobs && next < ncells) {
-			struct cell *c = &cells[next++];
-
-			if (!c->present || c->ran)
-				continue;
-			/* the same plugin bytes swept a moment ago: take that */
-			if (read_sweep(c, c->path)) {
-				done++;
-				continue;
-			}
-			c->pid = start_sweep(c);
-			if (c->pid < 0) {
-				snprintf(c->err, sizeof c->err, "fork: %s", strerror(errno));
-				done++;
-				continue;
-			}
-			running++;
-		}
-		if (!running)
-			break;
-		if ((pid = wait(&status)) < 0)
-			break;
-		for (i = 0; i < ncells && !(cells[i].present && !cells[i].ran && cells[i].pid == pid);
-		     i++)
-			;
-		if (i == ncells)
-			continue;
-		running--;
-		done++;
-		cells[i].pid = 0;
-		finish_sweep(&cells[i], status);
-		if (done % 20 == 0 || done == total)
-			fprintf(stderr, "matrix: %u of %u sweeps done, %.0fs elapsed\n", done, total,
-			        now() - start);
-	}
+	run_jobs(ncells, total, sweep_job, sweep_done);
 
 	/* 4. majorities, differences, counterexamples; the tables */
 	make_diffs();
 	explain_failures();
-	rc = write_outputs(now() - start);
+	rc = write_outputs(now() - started);
 	if (rc != EXIT_USAGE)
 		printf("\nmatrix: wrote %s/matrix.md, %s/matrix.json and %s/matrix.html\n", out_dir,
 		       out_dir, out_dir);
