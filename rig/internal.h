@@ -295,6 +295,9 @@ int pcidev_vfio_free(const char *spec, const struct pcidev *d);
 /* Map resourceN (or resourceN_wc) as the view and the alias; sets the size, the
  * banner and the default profile. Errors name the file and what to do. */
 int pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec);
+/* The banner's first two lines for d (slot, ids and names; BAR, size, type,
+ * driver, how it was reached, then `more`, or NULL); returns the bytes written. */
+size_t pcidev_describe(char *buf, size_t n, const struct pcidev *d, const char *more);
 void pcidev_unmap(struct bar *bar);
 
 /*

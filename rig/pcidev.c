@@ -152,6 +152,23 @@ size_text(char *buf, size_t n, uint64_t s)
 		snprintf(buf, n, "%llu bytes", (unsigned long long)s);
 }
 
+size_t
+pcidev_describe(char *buf, size_t n, const struct pcidev *d, const char *more)
+{
+	char sz[32];
+	int k;
+
+	size_text(sz, sizeof sz, d->size);
+	k = snprintf(buf, n,
+	             "device %s [%04x:%04x]%s%s\n"
+	             "  BAR %u: %s (%llu bytes), %s-bit, %sprefetchable; driver %s%s%s%s\n",
+	             d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno, sz,
+	             (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
+	             d->driver[0] ? d->driver : "none", d->via ? "; " : "", d->via ? d->via : "",
+	             more ? more : "");
+	return k < 0 ? 0 : (size_t)k < n ? (size_t)k : n - 1;
+}
+
 int
 pcidev_check(const char *spec, const struct pcidev *d, const char *const *drivers)
 {
@@ -250,9 +267,10 @@ int
 pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char path[PATH_MAX], sz[32];
+	char path[PATH_MAX];
 	struct pcidev_state *st;
 	int fd, err, cmd;
+	size_t k;
 
 	snprintf(path, sizeof path, "%s/bus/pci/devices/%s/resource%u%s", sysfs_root(), d->slot,
 	         d->barno, wc ? "_wc" : "");
@@ -287,14 +305,8 @@ pcidev_map(struct bar *bar, const struct pcidev *d, bool wc, const char *spec)
 	bar->priv = st;
 	/* the memory type the mapping gives, as the profiles name them */
 	bar->profile = wc ? "wc" : arch_host.device_profile;
-	size_text(sz, sizeof sz, d->size);
-	snprintf(st->banner, sizeof st->banner,
-	         "device %s [%04x:%04x]%s%s\n"
-	         "  BAR %u: %s (%llu bytes), %s-bit, %sprefetchable; driver %s%s%s\n"
-	         "  mapping %s (%s), default profile %s%s\n",
-	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno, sz,
-	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
-	         d->driver[0] ? d->driver : "none", d->via ? "; " : "", d->via ? d->via : "",
+	k = pcidev_describe(st->banner, sizeof st->banner, d, NULL);
+	snprintf(st->banner + k, sizeof st->banner - k, "  mapping %s (%s), default profile %s%s\n",
 	         path, wc ? "write-combined" : "uncached", bar->profile,
 	         d->size > BAR_MAP_MAX ? "; over 1 GiB: only the window's pages are mapped" : "");
 	bar->banner = st->banner;

@@ -145,7 +145,8 @@ static int
 vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int group_no,
               const char *spec)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), k;
+	char group[32];
 
 	if (d->size == 0 || d->size % page) {
 		free(v);
@@ -157,14 +158,12 @@ vfio_describe(struct bar *bar, struct vfio_state *v, const struct pcidev *d, int
 	bar->alias_is_memory = false;
 	bar->priv = v;
 	bar->profile = arch_host.device_profile;
-	snprintf(v->text.banner, sizeof v->text.banner,
-	         "device %s [%04x:%04x]%s%s\n"
-	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
+	snprintf(group, sizeof group, "; IOMMU group %d", group_no);
+	k = pcidev_describe(v->text.banner, sizeof v->text.banner, d, group);
+	snprintf(v->text.banner + k, sizeof v->text.banner - k,
 	         "  not opened (dry run): VFIO resets the function when its device fd is opened "
 	         "and closed, so the dry run describes it from sysfs; default profile %s\n",
-	         d->slot, d->vendor, d->device, d->names[0] ? " " : "", d->names, d->barno,
-	         (unsigned long long)d->size, d->mem64 ? "64" : "32", d->prefetch ? "" : "non-",
-	         group_no, bar->profile);
+	         bar->profile);
 	bar->banner = v->text.banner;
 	return 0;
 }
@@ -179,6 +178,8 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	struct pcidev d;
 	unsigned barno = 0;
 	int group_no, err;
+	char group[32];
+	size_t k;
 
 	(void)size;
 	if ((err = vfio_args(args, slot, sizeof slot, &barno)) != 0)
@@ -230,13 +231,12 @@ vfio_open(struct bar *bar, const char *args, size_t size)
 	bar->alias_is_memory = false;
 	bar->priv = v;
 	bar->profile = arch_host.device_profile;
-	snprintf(v->text.banner, sizeof v->text.banner,
-	         "device %s [%04x:%04x]%s%s\n"
-	         "  BAR %u: %llu bytes, %s-bit, %sprefetchable; driver vfio-pci; IOMMU group %d\n"
+	d.size = ri.size; /* what VFIO maps, whatever sysfs said */
+	snprintf(group, sizeof group, "; IOMMU group %d", group_no);
+	k = pcidev_describe(v->text.banner, sizeof v->text.banner, &d, group);
+	snprintf(v->text.banner + k, sizeof v->text.banner - k,
 	         "  mapping the VFIO device fd at offset 0x%llx (region %u), default profile %s\n",
-	         slot, d.vendor, d.device, d.names[0] ? " " : "", d.names, barno, (unsigned long long)ri.size, d.mem64 ? "64" : "32",
-	         d.prefetch ? "" : "non-", group_no, (unsigned long long)ri.offset, ri.index,
-	         bar->profile);
+	         (unsigned long long)ri.offset, ri.index, bar->profile);
 	bar->banner = v->text.banner;
 	return 0;
 fail:

@@ -225,7 +225,7 @@ mkdir -p "$MMIORIG_SYSFS/kernel/iommu_groups/7"
 ln -s ../../../../kernel/iommu_groups/7 "$D/iommu_group"
 expect_exit "vfio -dry-run: opens no VFIO fd" 0 $R -bar=vfio:$SLOT,bar=2 $W -dry-run -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 expect_grep "vfio -dry-run: the banner says the device is not opened, and why" '^  not opened \(dry run\): VFIO resets the function when its device fd is opened'
-expect_grep "vfio -dry-run: the size from sysfs" '^  BAR 2: 1048576 bytes, 64-bit, prefetchable; driver vfio-pci; IOMMU group 7'
+expect_grep "vfio -dry-run: the size from sysfs" '^  BAR 2: 1 MiB \(1048576 bytes\), 64-bit, prefetchable; driver vfio-pci; through VFIO; IOMMU group 7$'
 if [[ ! -e /dev/vfio/vfio ]]; then
 	expect_exit "vfio without -dry-run: goes on to /dev/vfio" 3 $R -bar=vfio:$SLOT,bar=2 $W -helper=mmio-copy -len=8 -offset=0x1000 -dir=from-device
 	expect_grep "vfio without -dry-run: names /dev/vfio/vfio" 'cannot open /dev/vfio/vfio'
