@@ -23,6 +23,31 @@
  */
 	.text
 
+/*
+ * call_c FN: call the C function FN on a 16-byte aligned stack with DF clear,
+ * as the ABI wants; %rbp keeps the stack pointer across it (callee-saved).
+ * call_c_keep_df FN: the same where the status flags are dead but the
+ * helper's DF must come back: it rides in %rbx (callee-saved), which the
+ * caller has pushed.
+ */
+	.macro	call_c fn
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	cld
+	call	\fn
+	mov	%rbp, %rsp
+	.endm
+
+	.macro	call_c_keep_df fn
+	pushfq
+	pop	%rbx
+	call_c	\fn
+	bt	$10, %rbx
+	jnc	1f
+	std
+1:
+	.endm
+
 	.globl	tr_pre_thunk
 	.type	tr_pre_thunk, @function
 tr_pre_thunk:
@@ -36,17 +61,8 @@ tr_pre_thunk:
 	push	%r11
 	push	%rbp
 	push	%rbx
-	pushfq
-	pop	%rbx            /* callee-saved: still the flags after the call */
-	mov	%rsp, %rbp
-	and	$-16, %rsp
-	cld
-	call	tr_pre
-	mov	%rbp, %rsp
-	bt	$10, %rbx
-	jnc	1f
-	std
-1:	pop	%rbx
+	call_c_keep_df tr_pre
+	pop	%rbx
 	pop	%rbp
 	pop	%r11
 	pop	%r10
@@ -72,11 +88,7 @@ tr_post_thunk:
 	push	%r10
 	push	%r11
 	push	%rbp
-	mov	%rsp, %rbp
-	and	$-16, %rsp
-	cld
-	call	tr_post
-	mov	%rbp, %rsp
+	call_c	tr_post
 	pop	%rbp
 	pop	%r11
 	pop	%r10
@@ -103,17 +115,8 @@ tr_post_thunk_dead:
 	push	%r11
 	push	%rbp
 	push	%rbx
-	pushfq
-	pop	%rbx            /* callee-saved: still the flags after the call */
-	mov	%rsp, %rbp
-	and	$-16, %rsp
-	cld
-	call	tr_post
-	mov	%rbp, %rsp
-	bt	$10, %rbx
-	jnc	1f
-	std
-1:	pop	%rbx
+	call_c_keep_df tr_post
+	pop	%rbx
 	pop	%rbp
 	pop	%r11
 	pop	%r10
